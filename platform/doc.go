@@ -1,0 +1,32 @@
+// Package platform is udprx's seam with the operating system: it opens
+// datagram sockets with the options a receive loop needs, waits on them
+// (epoll on Linux, kqueue on darwin and FreeBSD, a blocking read elsewhere),
+// and reads them in batches (recvmmsg on Linux, a recvmsg drain on the
+// BSDs, net.UDPConn.ReadMsgUDPAddrPort on every other system).
+//
+// It reports facts and decides nothing: errors come back as
+// *os.SyscallError wrapping the platform's own errno, hang-ups come back as
+// flags on an Event, and what any of it means is for the caller (udprx's
+// engine asks package errpolicy).
+//
+// Each backend is one Receiver implementation compiled only where it
+// works:
+//
+//	listen_native.go    Listen on Linux, darwin, FreeBSD: native, or portable if asked
+//	receiver_linux.go   recvmmsg + epoll (eventfd wake-up)
+//	receiver_bsd.go     recvmsg drain + kqueue (EVFILT_USER wake-up)
+//	listen_other.go     Listen elsewhere: the portable backend only
+//	portable.go         the portable backend, built everywhere
+//
+// Example:
+//
+//	r, err := platform.Listen("udp4", "127.0.0.1:0", platform.Options{})
+//	if err != nil { ... }
+//	defer r.Close()
+//	b, _ := batch.New(batch.DefaultSlots, batch.DefaultSlotSize)
+//	for {
+//		ev, err := r.Wait()
+//		...
+//		n, err := r.Read(b) // 0, nil: nothing queued
+//	}
+package platform

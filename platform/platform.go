@@ -1,0 +1,116 @@
+package platform
+
+import (
+	"errors"
+	"net"
+	"syscall"
+
+	"github.com/udprx/udprx/batch"
+)
+
+// Events are the conditions a Wait reports, as bits.
+type Events uint8
+
+const (
+	// Readable: the socket has datagrams queued (or a pending error that a
+	// read will return).
+	Readable Events = 1 << iota
+	// HangUp: the socket was shut down for reading (EPOLLRDHUP or EPOLLHUP
+	// on Linux, EV_EOF on kqueue). A level-triggered poller keeps reporting
+	// it: a loop that ignores it spins.
+	HangUp
+	// ErrorPending: the socket has a pending error (EPOLLERR; kqueue EV_EOF
+	// with a non-zero fflags, or EV_ERROR).
+	ErrorPending
+	// Woken: Wake was called. Reported alone or with the others.
+	Woken
+)
+
+// String names the set bits, for logs and test failures.
+func (e Events) String() string {
+	if e == 0 {
+		return "none"
+	}
+	s := ""
+	for i, name := range [...]string{"readable", "hangup", "error", "woken"} {
+		if e&(1<<i) != 0 {
+			if s != "" {
+				s += "|"
+			}
+			s += name
+		}
+	}
+	return s
+}
+
+// Event is what one Wait observed.
+type Event struct {
+	Events Events
+	// Errno is the socket error the poller delivered with the event where
+	// it delivers one (kqueue's fflags with EV_EOF, EV_ERROR's data); zero
+	// otherwise.
+	Errno syscall.Errno
+}
+
+// Receiver is one datagram socket and the means to wait on it: the unit one
+// event loop drives. Wait, Read and Close belong to the loop's goroutine;
+// Wake may be called from any goroutine, at any time, also after Close.
+type Receiver interface {
+	// Wait blocks until the socket is readable, reports a hang-up or an
+	// error, or Wake is called. An error is a failure of the wait itself
+	// (the poller's own fd broke); interruptions by signals are retried.
+	Wait() (Event, error)
+	// Read reads the datagrams already queued, up to b.Cap(), into b
+	// without blocking. b is Reset first. A Batch's datagrams are valid
+	// until the next Read or Wait on the Receiver (the portable backend
+	// receives in Wait, into the batch last passed to Read). It returns how many it read; 0
+	// with a nil error means nothing was queued. When the socket reports
+	// a read shutdown in place of a datagram (see ErrReadShutdown), Read
+	// returns the datagrams before it and ErrReadShutdown. Other errors
+	// are *os.SyscallError wrapping the errno.
+	Read(b *batch.Batch) (int, error)
+	// Wake makes the current or next Wait return with Woken. It is safe to
+	// call more than once and concurrently with Wait.
+	Wake() error
+	// LocalAddr returns the bound address (port 0 resolved).
+	LocalAddr() net.Addr
+	// Info reports the facts about the socket fixed when it was opened.
+	Info() Info
+	// Close closes the socket and the poller. Wait must not be running.
+	Close() error
+}
+
+// Options are the socket options Listen sets before binding.
+type Options struct {
+	// ReusePort sets SO_REUSEPORT (SO_REUSEPORT_LB on FreeBSD) so several
+	// sockets, one per loop, can bind the same address and share its load.
+	// Listen fails where the option does not balance load (see
+	// ReusePortBalances) rather than bind sockets that would starve.
+	ReusePort bool
+	// RecvBuffer is the SO_RCVBUF size to request in bytes; 0 keeps the
+	// system default. Info reports what was granted.
+	RecvBuffer int
+	// Portable selects the portable backend even where a native one
+	// exists, for comparison and for testing it.
+	Portable bool
+}
+
+// Info reports facts about an open Receiver.
+type Info struct {
+	// Backend names the read path: "recvmmsg", "recvmsg" or "portable".
+	Backend string
+	// RecvBufferRequested is Options.RecvBuffer.
+	RecvBufferRequested int
+	// RecvBufferGranted is the receive buffer the kernel reports, in the
+	// same units as the request (Linux doubles the value it stores for its
+	// own bookkeeping: this is halved back); 0 where it cannot be read.
+	RecvBufferGranted int
+	// ReusePort reports whether SO_REUSEPORT (or _LB) is set.
+	ReusePort bool
+}
+
+// ErrReadShutdown is returned by Read when the kernel handed back an
+// empty entry with no source address on a UDP socket: what a UDP socket
+// shut down for reading returns in place of datagrams. A real UDP datagram,
+// even an empty one, always carries its source address.
+var ErrReadShutdown = errors.New("empty read with no source address: socket shut down for reading")

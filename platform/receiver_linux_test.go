@@ -1,0 +1,170 @@
+package platform
+
+import (
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/udprx/udprx/batch"
+)
+
+func listenT(t *testing.T, network, address string, opts Options) Receiver {
+	t.Helper()
+	r, err := Listen(network, address, opts)
+	if err != nil {
+		t.Fatalf("Listen(%s, %s): %v", network, address, err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// waitT runs Wait with a bound.
+func waitT(t *testing.T, r Receiver) Event {
+	t.Helper()
+	type result struct {
+		ev  Event
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() { ev, err := r.Wait(); ch <- result{ev, err} }()
+	select {
+	case res := <-ch:
+		if res.err != nil {
+			t.Fatalf("Wait: %v", res.err)
+		}
+		return res.ev
+	case <-time.After(5 * time.Second):
+		r.Wake() // let the goroutine go
+		t.Fatal("Wait did not return within 5s")
+	}
+	return Event{}
+}
+
+func newBatch(t *testing.T, slots, size int) *batch.Batch {
+	b, err := batch.New(slots, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestLinuxShutdownHangUp shuts the socket down for reading through a
+// duplicate of its fd, as another process can (FACTS.md), and checks the
+// poller reports the hang-up instead of a datagram or nothing.
+func TestLinuxShutdownHangUp(t *testing.T) {
+	r := listenT(t, "udp4", "127.0.0.1:0", Options{})
+	dup, err := unix.Dup(r.(*linuxReceiver).fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dup)
+	// Returns ENOTCONN on an unconnected UDP socket, and takes effect.
+	unix.Shutdown(dup, unix.SHUT_RD)
+	ev := waitT(t, r)
+	if ev.Events&HangUp == 0 {
+		t.Fatalf("Wait after SHUT_RD reported %v, want hangup", ev.Events)
+	}
+	b := newBatch(t, 8, 64)
+	n, err := r.Read(b)
+	if n != 0 || (err != nil && err != ErrReadShutdown) {
+		t.Errorf("Read after SHUT_RD = %d, %v; want 0 and nil or ErrReadShutdown", n, err)
+	}
+	// Level-triggered: the hang-up is reported again, so a loop cannot
+	// miss it (and must not ignore it).
+	if ev := waitT(t, r); ev.Events&HangUp == 0 {
+		t.Errorf("second Wait reported %v, want hangup again", ev.Events)
+	}
+}
+
+func TestLinuxWake(t *testing.T) {
+	r := listenT(t, "udp4", "127.0.0.1:0", Options{})
+	go r.Wake()
+	if ev := waitT(t, r); ev.Events&Woken == 0 {
+		t.Errorf("Wait reported %v, want woken", ev.Events)
+	}
+	r.Close()
+	if err := r.Wake(); err != nil {
+		t.Errorf("Wake after Close: %v", err)
+	}
+}
+
+func TestLinuxRecvBuffer(t *testing.T) {
+	const want = 3 << 20
+	r := listenT(t, "udp4", "127.0.0.1:0", Options{RecvBuffer: want})
+	info := r.Info()
+	if info.RecvBufferRequested != want {
+		t.Errorf("requested %d, want %d", info.RecvBufferRequested, want)
+	}
+	// Root may force past rmem_max; others get at most rmem_max. Either
+	// way the report must be what the kernel holds, not the request.
+	got, err := unix.GetsockoptInt(r.(*linuxReceiver).fd, unix.SOL_SOCKET, unix.SO_RCVBUF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.RecvBufferGranted != got/2 {
+		t.Errorf("granted %d, kernel holds %d (reports %d)", info.RecvBufferGranted, got/2, got)
+	}
+}
+
+// TestLinuxDualStack binds "udp" to the wildcard and receives from IPv4
+// and IPv6 loopback, reporting the IPv4 sender unmapped.
+func TestLinuxDualStack(t *testing.T) {
+	r := listenT(t, "udp", ":0", Options{})
+	port := r.LocalAddr().(*net.UDPAddr).Port
+	var want []netip.AddrPort
+	for _, dst := range []string{"127.0.0.1", "::1"} {
+		c, err := net.DialUDP("udp", nil, &net.UDPAddr{IP: net.ParseIP(dst), Port: port})
+		if err != nil {
+			t.Skipf("no %s: %v", dst, err)
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte(dst)); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, c.LocalAddr().(*net.UDPAddr).AddrPort())
+	}
+	b := newBatch(t, 8, 64)
+	var got []netip.AddrPort
+	for len(got) < 2 {
+		waitT(t, r)
+		if _, err := r.Read(b); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range b.Datagrams() {
+			got = append(got, d.Src)
+		}
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("datagram %d from %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestLinuxReusePort(t *testing.T) {
+	a := listenT(t, "udp4", "127.0.0.1:0", Options{ReusePort: true})
+	b := listenT(t, "udp4", a.LocalAddr().String(), Options{ReusePort: true})
+	if !a.Info().ReusePort || !b.Info().ReusePort {
+		t.Error("Info.ReusePort not reported")
+	}
+	if _, err := Listen("udp4", a.LocalAddr().String(), Options{}); err == nil {
+		t.Error("a third socket without SO_REUSEPORT bound the same port")
+	}
+}
+
+func TestListenErrors(t *testing.T) {
+	for _, tc := range []struct{ network, address string }{
+		{"tcp", "127.0.0.1:0"},
+		{"udp4", "no-such-host.invalid:0"},
+		{"udp4", "[::1]:0"},
+		{"udp4", "192.0.2.1:0"}, // not a local address: EADDRNOTAVAIL
+	} {
+		if r, err := Listen(tc.network, tc.address, Options{}); err == nil {
+			r.Close()
+			t.Errorf("Listen(%s, %s) succeeded, want an error", tc.network, tc.address)
+		}
+	}
+}
