@@ -1,0 +1,80 @@
+package errpolicy_test
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"testing"
+
+	"github.com/udprx/udprx/errpolicy"
+	"github.com/udprx/udprx/internal/fakeclock"
+)
+
+// allocChains are pre-built errors of every shape Classify handles.
+var allocChains = []struct {
+	name string
+	err  error
+}{
+	{"errno row", readErr(107)},
+	{"errno kernel-internal", readErr(512 + 20)},
+	{"errno unknown", readErr(300)},
+	{"closed", &net.OpError{Op: "read", Net: "udp", Err: net.ErrClosed}},
+	{"hang-up", fmt.Errorf("loop 0: %w", errpolicy.ErrHangUp)},
+	{"truncated", fmt.Errorf("loop 0: %w", errpolicy.ErrTruncated)},
+	{"no errno", fmt.Errorf("loop 0: %w", errors.New("odd"))},
+	{"joined", errors.Join(errors.New("odd"), readErr(11))},
+}
+
+func TestClassifyDoesNotAllocate(t *testing.T) {
+	for _, table := range []*errpolicy.Table{errpolicy.Linux, errpolicy.Darwin, errpolicy.FreeBSD, errpolicy.Windows} {
+		for _, c := range allocChains {
+			var d errpolicy.Decision
+			if n := testing.AllocsPerRun(100, func() { d = table.Classify(c.err) }); n != 0 {
+				t.Errorf("%s.Classify(%s) allocates %v times", table.Name(), c.name, n)
+			}
+			_ = d
+		}
+	}
+}
+
+func TestHotPathDoesNotAllocate(t *testing.T) {
+	err := readErr(105)
+	d := errpolicy.Linux.Classify(err)
+	clk := fakeclock.New(epoch)
+	s := errpolicy.NewSuppressor(nil, clk, 0)
+	s.Report(d, err) // the first line may allocate; repeats must not
+	var streak errpolicy.Streak
+	b := errpolicy.BackoffSchedule{Rand: constRand(0.5)}
+	var sink errpolicy.Verdict
+	n := testing.AllocsPerRun(1000, func() {
+		s.Report(d, err)
+		sink = streak.Observe(d)
+		streak.Success()
+		_ = b.Next()
+	})
+	if n != 0 {
+		t.Errorf("Report, Observe and Next allocate %v times per error", n)
+	}
+	_ = sink
+}
+
+func BenchmarkClassify(b *testing.B) {
+	for _, c := range allocChains {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				errpolicy.Linux.Classify(c.err)
+			}
+		})
+	}
+}
+
+func BenchmarkSuppressorRepeat(b *testing.B) {
+	err := readErr(107)
+	d := errpolicy.Linux.Classify(err)
+	s := errpolicy.NewSuppressor(nil, errpolicy.SystemClock(), 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Report(d, err)
+	}
+}

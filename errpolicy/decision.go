@@ -1,0 +1,62 @@
+package errpolicy
+
+import (
+	"errors"
+	"net"
+	"os"
+)
+
+// Decision is the classification of one error: the verdict, and what the
+// verdict was based on, for metrics and logs. All its strings are static, so
+// producing a Decision allocates nothing.
+type Decision struct {
+	// Verdict is what the receive loop should do.
+	Verdict Verdict
+	// Name is the errno's name as the platform spells it ("ENOTCONN",
+	// "WSAECONNRESET"), or one of "closed", "hangup", "truncated",
+	// "deadline", "kernel-internal" and "unknown".
+	Name string
+	// Errno is the errno number, 0 when the error carries none.
+	Errno uintptr
+	// Reason is the one-line evidence for the verdict.
+	Reason string
+}
+
+// ErrHangUp reports that the poller saw a hang-up or read shutdown on the
+// socket (EPOLLHUP, EPOLLRDHUP, EV_EOF), or that a read returned the
+// empty-address, zero-length entries by which Linux signals SHUT_RD. The engine
+// wraps it with %w; it classifies as [Fatal]: after a shutdown the socket never
+// becomes useful again, and a level-triggered poller would report it forever.
+var ErrHangUp = errors.New("errpolicy: socket hung up or shut down for reading")
+
+// ErrTruncated reports a datagram longer than the buffer it was read into
+// (MSG_TRUNC). The engine wraps it with %w; it classifies as [Count].
+var ErrTruncated = errors.New("errpolicy: datagram truncated")
+
+// sentinel is an error matched with errors.Is before any errno is looked at.
+type sentinel struct {
+	err      error
+	decision Decision
+}
+
+// sentinels are tried in order. Our own close comes first: once we closed the
+// socket, whatever else the chain says no longer matters.
+var sentinels = [...]sentinel{
+	{net.ErrClosed, Decision{Stop, "closed", 0,
+		"the socket was closed by its owner; end the loop, re-open nothing"}},
+	{os.ErrClosed, Decision{Stop, "closed", 0,
+		"the file was closed by its owner; end the loop, re-open nothing"}},
+	{ErrHangUp, Decision{Fatal, "hangup", 0,
+		"shut down for reading, possibly from another process; it never recovers and a level-triggered poller would spin on it (FACTS.md): re-open"}},
+	{ErrTruncated, Decision{Count, "truncated", 0,
+		"one datagram was longer than its buffer; its tail is lost, the socket is fine"}},
+	{os.ErrDeadlineExceeded, Decision{Wait, "deadline", 0,
+		"a read deadline the caller set (the portable backend's wake-up) passed with nothing to read"}},
+}
+
+// Reasons for errors that match no row.
+const (
+	reasonKernelInternal = "Linux kernel-internal code (include/linux/errno.h, 512 to MAX_ERRNO 4095) leaked to user space, as ERESTARTSYS does after an interrupted partial recvmmsg (FACTS.md): never fatal, call again"
+	reasonUnknownErrno   = "errno in no row: back off rather than spin or give up; a Streak re-opens the socket if it persists"
+	reasonNoErrno        = "no errno and no known sentinel in the chain: back off rather than spin or give up; a Streak re-opens the socket if it persists"
+)

@@ -1,0 +1,110 @@
+package errpolicy
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the generated tables in ../docs/errors.md")
+
+const (
+	docPath    = "../docs/errors.md"
+	beginTable = "<!-- BEGIN GENERATED TABLES: go test ./errpolicy -run TestErrorsDocInSync -update -->"
+	endTable   = "<!-- END GENERATED TABLES -->"
+)
+
+// sentinelLabels names each sentinel in the doc; a sentinel added without a
+// label fails the test, so the doc cannot miss it.
+var sentinelLabels = map[error]string{
+	net.ErrClosed:          "`net.ErrClosed`",
+	os.ErrClosed:           "`os.ErrClosed`",
+	ErrHangUp:              "`errpolicy.ErrHangUp`",
+	ErrTruncated:           "`errpolicy.ErrTruncated`",
+	os.ErrDeadlineExceeded: "`os.ErrDeadlineExceeded`",
+}
+
+// TestErrorsDocInSync checks that docs/errors.md shows the tables as they are
+// in the code. With -update it rewrites the part between the markers and
+// leaves the hand-written prose alone.
+func TestErrorsDocInSync(t *testing.T) {
+	doc, err := os.ReadFile(docPath)
+	if err != nil {
+		t.Fatalf("reading the doc: %v", err)
+	}
+	before, rest, ok := bytes.Cut(doc, []byte(beginTable))
+	current, after, ok2 := bytes.Cut(rest, []byte(endTable))
+	if !ok || !ok2 {
+		t.Fatalf("%s: markers %q and %q not found in that order", docPath, beginTable, endTable)
+	}
+	want := "\n" + renderTables(t) + "\n"
+	if string(current) == want {
+		return
+	}
+	if *update {
+		out := slices.Concat(before, []byte(beginTable), []byte(want), []byte(endTable), after)
+		if err := os.WriteFile(docPath, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rewrote the generated tables in %s", docPath)
+		return
+	}
+	t.Errorf("%s is out of date with the errpolicy tables (%s).\n"+
+		"Run: go test ./errpolicy -run TestErrorsDocInSync -update\n%s",
+		docPath, "between the GENERATED TABLES markers", firstDifference(string(current), want))
+}
+
+// renderTables renders the sentinel table and one table per platform.
+func renderTables(t *testing.T) string {
+	var b strings.Builder
+	b.WriteString("### Every platform: sentinels and fallbacks\n\n")
+	b.WriteString("Checked in this order, before any errno.\n\n")
+	b.WriteString("| error | name | verdict | reason |\n| --- | --- | --- | --- |\n")
+	for _, s := range sentinels {
+		label, ok := sentinelLabels[s.err]
+		if !ok {
+			t.Fatalf("sentinel %v has no label in docs_test.go", s.err)
+		}
+		row(&b, label, s.decision.Name, s.decision.Verdict, s.decision.Reason)
+	}
+	row(&b, "errno 512 to 4095 in no row (Linux only)", "kernel-internal", Retry, reasonKernelInternal)
+	row(&b, "any other errno in no row", "unknown", Backoff, reasonUnknownErrno)
+	row(&b, "no errno and no sentinel", "unknown", Backoff, reasonNoErrno)
+	for _, table := range platformTables {
+		fmt.Fprintf(&b, "\n### %s (`errpolicy.%s`)\n\n", docTitle[table.Name()], docTitle[table.Name()])
+		b.WriteString("| errno | name | verdict | reason |\n| ---: | --- | --- | --- |\n")
+		for _, r := range table.Rows() {
+			row(&b, fmt.Sprint(r.Errno), r.Name, r.Verdict, r.Reason)
+		}
+	}
+	return b.String()
+}
+
+var docTitle = map[string]string{"linux": "Linux", "darwin": "Darwin", "freebsd": "FreeBSD", "windows": "Windows"}
+
+func row(b *strings.Builder, key, name string, v Verdict, reason string) {
+	fmt.Fprintf(b, "| %s | `%s` | %s | %s |\n", key, name, v, strings.ReplaceAll(reason, "|", `\|`))
+}
+
+// firstDifference describes the first line where got and want differ.
+func firstDifference(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range max(len(g), len(w)) {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("first difference at generated line %d:\n  doc:  %q\n  code: %q", i+1, gl, wl)
+		}
+	}
+	return ""
+}
