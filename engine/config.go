@@ -1,0 +1,187 @@
+package engine
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/udprx/udprx/batch"
+	"github.com/udprx/udprx/errpolicy"
+	"github.com/udprx/udprx/platform"
+)
+
+// Config configures an Engine. The zero value of every field but Addr and
+// Handler is a working default, documented on the field.
+type Config struct {
+	// Addr is where to receive: "udp://host:port" (IPv6 and IPv4 on a
+	// wildcard host, as package net does), "udp4://host:port" or
+	// "udp6://[host]:port". Port 0 picks a free port; Engine.Addr reports it.
+	Addr string
+
+	// Handler receives every batch. Required.
+	Handler Handler
+
+	// Loops is the number of event loops, each with its own socket bound
+	// to Addr with SO_REUSEPORT so the kernel spreads flows over them.
+	// 0 means runtime.GOMAXPROCS(0) where SO_REUSEPORT balances load
+	// (Linux, FreeBSD) and 1 elsewhere, where more than 1 is an error.
+	Loops int
+
+	// BatchSize is the number of datagrams one read can return, 1 to
+	// batch.MaxSlots. 0 means batch.DefaultSlots (64).
+	BatchSize int
+
+	// DatagramSize is the buffer size for one datagram in bytes, 1 to
+	// batch.MaxSlotSize; longer datagrams are delivered truncated and
+	// flagged. 0 means batch.DefaultSlotSize (2048).
+	DatagramSize int
+
+	// RecvBuffer is the socket receive buffer (SO_RCVBUF) to request per
+	// loop, in bytes. 0 keeps the system default. On Linux the request is
+	// made with SO_RCVBUFFORCE first, so root may exceed
+	// net.core.rmem_max; what was granted is in Stats and, when it is less
+	// than asked, logged once.
+	RecvBuffer int
+
+	// ReadBudget is the most batches a loop reads per wake-up before it
+	// goes back to its poller, so that a flood cannot keep it from seeing
+	// a stop request. 0 means 16.
+	ReadBudget int
+
+	// Portable selects the portable backend (one blocking read per
+	// datagram through package net) even where a native one exists.
+	// It is for comparison and testing.
+	Portable bool
+
+	// MaxRestarts is how many times in a row a loop's socket is re-opened
+	// after a fatal error before Run gives up and returns the error; a
+	// restart counts as "in a row" unless the loop delivered a datagram
+	// since the previous one. 0 means no limit.
+	MaxRestarts int
+
+	// RestartBackoff paces re-opening a socket after a fatal error. The
+	// zero value uses errpolicy's defaults.
+	RestartBackoff errpolicy.BackoffSchedule
+
+	// ReadBackoff paces reading again after errors that call for backing
+	// off (ENOBUFS, ENOMEM, unknown errors). The zero value uses
+	// errpolicy's defaults.
+	ReadBackoff errpolicy.BackoffSchedule
+
+	// OnLoopExit, if set, is called on the loop's goroutine each time a
+	// loop ends, with why it ended and whether it will be restarted. It
+	// must not block for long: the loop's socket is not read meanwhile.
+	OnLoopExit func(LoopExit)
+
+	// Logger receives the engine's few log lines (start, errors through a
+	// suppressor that logs the first and then summaries, restarts). nil
+	// logs nothing.
+	Logger *slog.Logger
+
+	// Metrics, if set, receives the engine's metrics in Prometheus naming
+	// (udprx_datagrams_total{loop="0"} ...; see docs/operations.md). Give
+	// each Engine its own Set: two engines in one Set would write the same
+	// series twice.
+	Metrics *metrics.Set
+
+	// Test seams, set only by this package's tests.
+	listen  func(network, address string, opts platform.Options) (platform.Receiver, error)
+	clock   errpolicy.Clock
+	policy  *errpolicy.Table
+	started func(loop int) // called as each loop starts reading
+}
+
+// LoopExit describes why a loop ended, for Config.OnLoopExit.
+type LoopExit struct {
+	// Loop is the loop's index, 0 to Loops-1.
+	Loop int
+	// Err is why it ended: nil when it was stopped.
+	Err error
+	// Restart reports whether the supervisor will re-open the socket.
+	Restart bool
+	// Restarts is how many times in a row the loop has been restarted.
+	Restarts int
+	// Delay is how long the supervisor waits before re-opening.
+	Delay time.Duration
+}
+
+const defaultReadBudget = 16
+
+// withDefaults returns c with every zero field filled in, or an error
+// naming the first field that is out of range.
+func (c Config) withDefaults() (Config, error) {
+	if c.Handler == nil {
+		return c, fmt.Errorf("engine: Config.Handler is nil")
+	}
+	if _, _, err := parseAddr(c.Addr); err != nil {
+		return c, err
+	}
+	if c.Loops == 0 {
+		c.Loops = 1
+		if platform.ReusePortBalances {
+			c.Loops = runtime.GOMAXPROCS(0)
+		}
+	}
+	switch {
+	case c.Loops < 0:
+		return c, fmt.Errorf("engine: Config.Loops %d: want 0 (default) or more", c.Loops)
+	case c.Loops > 1 && !platform.ReusePortBalances:
+		return c, fmt.Errorf("engine: Config.Loops %d: SO_REUSEPORT does not balance load on %s: use 1", c.Loops, runtime.GOOS)
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = batch.DefaultSlots
+	}
+	if c.BatchSize < 1 || c.BatchSize > batch.MaxSlots {
+		return c, fmt.Errorf("engine: Config.BatchSize %d: want 1 to %d", c.BatchSize, batch.MaxSlots)
+	}
+	if c.DatagramSize == 0 {
+		c.DatagramSize = batch.DefaultSlotSize
+	}
+	if c.DatagramSize < 1 || c.DatagramSize > batch.MaxSlotSize {
+		return c, fmt.Errorf("engine: Config.DatagramSize %d: want 1 to %d", c.DatagramSize, batch.MaxSlotSize)
+	}
+	if c.RecvBuffer < 0 {
+		return c, fmt.Errorf("engine: Config.RecvBuffer %d: want 0 (default) or more", c.RecvBuffer)
+	}
+	if c.ReadBudget == 0 {
+		c.ReadBudget = defaultReadBudget
+	}
+	if c.ReadBudget < 0 {
+		return c, fmt.Errorf("engine: Config.ReadBudget %d: want 0 (default) or more", c.ReadBudget)
+	}
+	if c.MaxRestarts < 0 {
+		return c, fmt.Errorf("engine: Config.MaxRestarts %d: want 0 (no limit) or more", c.MaxRestarts)
+	}
+	if c.listen == nil {
+		c.listen = platform.Listen
+	}
+	if c.clock == nil {
+		c.clock = errpolicy.SystemClock()
+	}
+	if c.policy == nil {
+		c.policy = errpolicy.Host
+	}
+	return c, nil
+}
+
+// parseAddr splits "udp://host:port" into the network and address that
+// package platform takes.
+func parseAddr(s string) (network, address string, err error) {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return "", "", fmt.Errorf("engine: Config.Addr %q: want scheme://host:port with scheme udp, udp4 or udp6", s)
+	}
+	switch scheme {
+	case "udp", "udp4", "udp6":
+	default:
+		return "", "", fmt.Errorf("engine: Config.Addr %q: unknown scheme %q: want udp, udp4 or udp6", s, scheme)
+	}
+	if rest == "" {
+		return "", "", fmt.Errorf("engine: Config.Addr %q: no host:port after %s://", s, scheme)
+	}
+	return scheme, rest, nil
+}

@@ -1,0 +1,276 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/udprx/udprx/batch"
+	"github.com/udprx/udprx/errpolicy"
+	"github.com/udprx/udprx/platform"
+)
+
+// Engine receives datagrams on one address with one or more event loops
+// and hands them to a Handler in batches.
+//
+// New binds the sockets; Run starts the loops and blocks; Shutdown stops
+// them. An Engine runs once: after Shutdown, make a new one.
+type Engine struct {
+	cfg     Config
+	network string
+	address string // with the port New was given resolved
+	addr    net.Addr
+	loops   []*loop
+	set     *metrics.Set
+	log     *slog.Logger
+
+	mu       sync.Mutex // orders Run's start against Shutdown
+	started  bool       // Run was called, or Shutdown ran first
+	stopping atomic.Bool
+	running  atomic.Int64  // loops reading now
+	stopCh   chan struct{} // closed when stopping begins
+	stopOnce sync.Once
+	wg       sync.WaitGroup // supervisors
+	done     chan struct{}  // closed when everything is closed
+	doneOnce sync.Once
+	failed   chan error // the first error that ends the engine, buffered 1
+}
+
+// New validates cfg, fills in its defaults and binds one socket per loop.
+// The sockets are read only once Run is called; Shutdown (or Run's
+// context) closes them.
+func New(cfg Config) (*Engine, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	network, address, _ := parseAddr(cfg.Addr)
+	e := &Engine{
+		cfg:     cfg,
+		network: network,
+		address: address,
+		set:     metrics.NewSet(),
+		log:     cfg.Logger,
+		stopCh:  make(chan struct{}),
+		done:    make(chan struct{}),
+		failed:  make(chan error, 1),
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	for i := range cfg.Loops {
+		r, err := cfg.listen(e.network, e.address, e.socketOptions())
+		if err != nil {
+			e.closeReceivers()
+			return nil, fmt.Errorf("udprx: listen %s (loop %d): %w", cfg.Addr, i, err)
+		}
+		if i == 0 {
+			// Bind every further loop, and every re-open, to the port
+			// the first socket got, so port 0 means one port.
+			e.addr = r.LocalAddr()
+			e.address = e.addr.String()
+		}
+		b, err := batch.New(cfg.BatchSize, cfg.DatagramSize)
+		if err != nil {
+			r.Close()
+			e.closeReceivers()
+			return nil, err
+		}
+		l := &loop{id: i, e: e, r: r, sockInfo: r.Info(), b: b, m: newLoopMetrics(e.set, i),
+			backoff: cfg.ReadBackoff}
+		l.log = errpolicy.NewSuppressor(e.log, cfg.clock, 0, l.attrs()...)
+		e.loops = append(e.loops, l)
+		if info := r.Info(); info.RecvBufferGranted < info.RecvBufferRequested {
+			e.log.Warn("receive buffer smaller than requested",
+				"loop", i, "requested", info.RecvBufferRequested, "granted", info.RecvBufferGranted,
+				"hint", "raise net.core.rmem_max or run with CAP_NET_ADMIN")
+		}
+	}
+	e.set.NewGauge("udprx_loops_running", func() float64 { return float64(e.running.Load()) })
+	if cfg.Metrics != nil {
+		cfg.Metrics.RegisterMetricsWriter(e.writeMetrics)
+	}
+	return e, nil
+}
+
+func (e *Engine) socketOptions() platform.Options {
+	return platform.Options{
+		ReusePort:  e.cfg.Loops > 1,
+		RecvBuffer: e.cfg.RecvBuffer,
+		Portable:   e.cfg.Portable,
+	}
+}
+
+// Addr returns the address the sockets are bound to, with a port 0 in
+// Config.Addr resolved to the port the system chose.
+func (e *Engine) Addr() net.Addr { return e.addr }
+
+// Run reads until ctx is done, Shutdown is called or a loop fails for good
+// (its restarts exhausted). It returns nil after a stop by ctx or
+// Shutdown, the loop's error (a *LoopError naming the address and wrapping
+// the cause) after a failure, and an error matching net.ErrClosed if the
+// engine was already shut down. Cancelling ctx shuts the engine down as
+// Shutdown does, without a deadline.
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	switch {
+	case e.stopping.Load():
+		e.mu.Unlock()
+		return fmt.Errorf("udprx: Run after Shutdown: %w", net.ErrClosed)
+	case e.started:
+		e.mu.Unlock()
+		return errors.New("udprx: Run called twice")
+	}
+	e.started = true
+	for _, l := range e.loops {
+		e.wg.Add(1)
+		go e.supervise(l)
+	}
+	e.mu.Unlock()
+	var err error
+	select {
+	case <-ctx.Done():
+	case <-e.stopCh:
+	case err = <-e.failed:
+	}
+	e.Shutdown(context.WithoutCancel(ctx))
+	return err
+}
+
+// Shutdown stops every loop through its poller's wake-up, lets each read
+// what its socket already holds, closes the sockets and returns when all of
+// that is done, or when ctx is done (returning ctx's error). It is safe to
+// call more than once and from several goroutines: every call waits for
+// the same completion. It may be called before or without Run.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.stopOnce.Do(func() {
+		e.mu.Lock()
+		e.stopping.Store(true)
+		close(e.stopCh)
+		ran := e.started
+		e.started = true
+		e.mu.Unlock()
+		if ran {
+			// Every loop checks stopping after each wake-up, and closes
+			// its own socket: wake them.
+			for _, l := range e.loops {
+				l.wake()
+			}
+		} else {
+			e.closeReceivers() // nothing else will close them
+		}
+		go func() {
+			e.wg.Wait()
+			e.doneOnce.Do(func() { close(e.done) })
+		}()
+	})
+	select {
+	case <-e.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("udprx: shutdown: %w", ctx.Err())
+	}
+}
+
+func (e *Engine) closeReceivers() {
+	for _, l := range e.loops {
+		l.closeReceiver()
+	}
+}
+
+// supervise runs one loop and, after a fatal error, re-opens its socket
+// with backoff until the engine stops or the restarts run out.
+func (e *Engine) supervise(l *loop) {
+	defer e.wg.Done()
+	restarts := 0 // in a row: reset when a restarted loop delivers
+	rb := e.cfg.RestartBackoff
+	for {
+		l.received = false
+		e.running.Add(1)
+		err := l.runSafe()
+		e.running.Add(-1)
+		l.log.Flush()
+		l.closeReceiver()
+		if err == nil || e.stopping.Load() {
+			e.loopExit(LoopExit{Loop: l.id, Err: err})
+			return
+		}
+		if isStop(err) { // closed under us by its owner: nothing to re-open
+			e.loopExit(LoopExit{Loop: l.id, Err: err})
+			e.fail(err)
+			return
+		}
+		if l.received {
+			restarts = 0
+			rb.Reset()
+		}
+		for {
+			if e.cfg.MaxRestarts > 0 && restarts >= e.cfg.MaxRestarts {
+				e.loopExit(LoopExit{Loop: l.id, Err: err, Restarts: restarts})
+				e.fail(fmt.Errorf("udprx: giving up after %d restarts in a row: %w", restarts, err))
+				return
+			}
+			delay := rb.Next()
+			e.loopExit(LoopExit{Loop: l.id, Err: err, Restart: true, Restarts: restarts, Delay: delay})
+			e.log.Warn("receive loop ended: re-opening its socket",
+				"loop", l.id, "addr", e.addr.String(), "err", err, "delay", delay, "restarts", restarts)
+			if !e.sleep(delay) {
+				return // stopping
+			}
+			restarts++
+			r, lerr := e.cfg.listen(e.network, e.address, e.socketOptions())
+			if lerr == nil {
+				l.setReceiver(r)
+				l.m.restarts.Inc()
+				e.log.Info("receive loop restarted", "loop", l.id, "addr", e.addr.String(), "restarts", restarts)
+				break
+			}
+			// Re-opening failed too (EMFILE, EADDRINUSE, ...): count it,
+			// and try again after the next, longer delay.
+			d := e.cfg.policy.Classify(lerr)
+			l.m.error(d)
+			err = &LoopError{Loop: l.id, Addr: e.addr.String(), Verdict: d.Verdict, Err: lerr}
+		}
+	}
+}
+
+// loopExit calls Config.OnLoopExit, if set.
+func (e *Engine) loopExit(x LoopExit) {
+	if e.cfg.OnLoopExit != nil {
+		e.cfg.OnLoopExit(x)
+	}
+}
+
+// fail hands Run the error that ends the engine (the first one wins).
+func (e *Engine) fail(err error) {
+	select {
+	case e.failed <- err:
+	default:
+	}
+}
+
+// sleep waits d on the engine's clock; false if the engine began stopping.
+func (e *Engine) sleep(d time.Duration) bool {
+	select {
+	case <-e.cfg.clock.After(d):
+		return !e.stopping.Load()
+	case <-e.stopCh:
+		return false
+	}
+}
+
+// writeMetrics writes the engine's metrics for a caller's Set.
+func (e *Engine) writeMetrics(w io.Writer) {
+	e.set.WritePrometheus(w)
+	for _, l := range e.loops {
+		l.m.writeFill(w)
+	}
+}

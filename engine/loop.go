@@ -1,0 +1,247 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sync"
+
+	"github.com/udprx/udprx/batch"
+	"github.com/udprx/udprx/errpolicy"
+	"github.com/udprx/udprx/platform"
+)
+
+// loop is one event loop: one socket, one poller, one batch, one goroutine
+// locked to its OS thread.
+type loop struct {
+	id  int
+	e   *Engine
+	b   *batch.Batch
+	m   *loopMetrics
+	log *errpolicy.Suppressor
+
+	mu       sync.Mutex // guards r against Wake from Shutdown during a re-open
+	r        platform.Receiver
+	sockInfo platform.Info
+
+	streak   errpolicy.Streak
+	backoff  errpolicy.BackoffSchedule
+	received bool // a datagram arrived since the last (re)start
+}
+
+func (l *loop) receiver() platform.Receiver {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r
+}
+
+// info returns the current socket's facts, kept after it is closed.
+func (l *loop) info() platform.Info {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sockInfo
+}
+
+// setReceiver installs a re-opened socket. If the engine began stopping
+// while it was being opened, the wake-up Shutdown sent went nowhere: send
+// it again, to the new socket.
+func (l *loop) setReceiver(r platform.Receiver) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.r = r
+	l.sockInfo = r.Info()
+	if l.e.stopping.Load() {
+		r.Wake()
+	}
+}
+
+// closeReceiver closes the loop's socket, once.
+func (l *loop) closeReceiver() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.r != nil {
+		l.r.Close()
+		l.r = nil
+	}
+}
+
+// wake interrupts the loop's wait (Shutdown).
+func (l *loop) wake() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.r != nil {
+		l.r.Wake()
+	}
+}
+
+// runSafe is run with a handler panic turned into the loop's error: the
+// loop ends and the supervisor restarts it, as after any fatal error.
+func (l *loop) runSafe() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			l.m.panics.Inc()
+			err = l.fail(errpolicy.Fatal, &PanicError{Value: p, Stack: debug.Stack()})
+		}
+	}()
+	return l.run()
+}
+
+// PanicError is a panic recovered from the Handler.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (p *PanicError) Error() string { return fmt.Sprintf("handler panic: %v", p.Value) }
+
+// run reads until the engine stops (nil) or the socket fails for good
+// (the error, already classified as fatal or stop).
+func (l *loop) run() error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	r := l.receiver()
+	budget := l.e.cfg.ReadBudget
+	if l.e.cfg.started != nil {
+		l.e.cfg.started(l.id)
+	}
+	for {
+		ev, err := r.Wait()
+		if err != nil {
+			return l.fail(errpolicy.Fatal, err)
+		}
+		if l.e.stopping.Load() {
+			return l.drain(r)
+		}
+		if ev.Events&(platform.Readable|platform.ErrorPending|platform.HangUp) != 0 {
+			if err := l.readBurst(r, budget); err != nil {
+				return err
+			}
+		}
+		if ev.Events&platform.HangUp != 0 {
+			// Read first: datagrams queued before (and even after) a read
+			// shutdown are still delivered. Then end the loop: a
+			// level-triggered poller would report the hang-up forever.
+			if err := l.onError(hangUp(ev)); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// readBurst reads up to budget batches, stopping early once a read comes
+// back less than full: the queue was empty at that moment, and the
+// level-triggered poller reports anything that arrived since.
+func (l *loop) readBurst(r platform.Receiver, budget int) error {
+	for range budget {
+		n, err := r.Read(l.b)
+		if n > 0 {
+			l.deliver(n)
+		}
+		if err != nil {
+			if err := l.onError(err); err != nil {
+				return err
+			}
+			continue
+		}
+		if n < l.b.Cap() {
+			return nil
+		}
+	}
+	return nil
+}
+
+// drain reads what the kernel has queued until a read finds nothing.
+func (l *loop) drain(r platform.Receiver) error {
+	for {
+		n, err := r.Read(l.b)
+		if n > 0 {
+			l.deliver(n)
+		}
+		if err != nil || n == 0 {
+			return nil
+		}
+	}
+}
+
+// deliver counts a batch of n datagrams and hands it to the handler.
+func (l *loop) deliver(n int) {
+	nbytes, trunc := 0, 0
+	for i := range l.b.Datagrams() {
+		d := &l.b.Datagrams()[i]
+		nbytes += len(d.Payload)
+		if d.Flags&batch.Truncated != 0 {
+			trunc++
+		}
+	}
+	l.m.batch(n, nbytes, trunc)
+	l.received = true
+	if l.streak.Len() > 0 || l.backoff.Attempt() > 0 {
+		l.log.Recovered()
+		l.streak.Success()
+		l.backoff.Reset()
+	}
+	l.e.cfg.Handler.HandleBatch(l.b)
+}
+
+// onError applies the error policy to one error. It returns nil when the
+// loop should read on, or the error (wrapped with the loop and address)
+// when the loop must end.
+func (l *loop) onError(err error) error {
+	d := l.e.cfg.policy.Classify(err)
+	v := l.streak.Observe(d)
+	l.m.error(d)
+	l.log.Report(d, err)
+	switch v {
+	case errpolicy.Retry, errpolicy.Count, errpolicy.Wait:
+		return nil
+	case errpolicy.Backoff:
+		delay := l.backoff.Next()
+		l.m.backoff.Add(delay.Seconds())
+		select {
+		case <-l.e.cfg.clock.After(delay):
+		case <-l.e.stopCh:
+		}
+		return nil
+	default: // Fatal, Stop, and anything a newer policy adds
+		return l.fail(v, err)
+	}
+}
+
+// fail wraps why the loop ended with where.
+func (l *loop) fail(v errpolicy.Verdict, err error) error {
+	return &LoopError{Loop: l.id, Addr: l.e.addr.String(), Verdict: v, Err: err}
+}
+
+// hangUp turns a poller's hang-up report into an error for the policy.
+func hangUp(ev platform.Event) error {
+	if ev.Errno != 0 {
+		return fmt.Errorf("poller reported %v: %w (%w)", ev.Events, errpolicy.ErrHangUp, ev.Errno)
+	}
+	return fmt.Errorf("poller reported %v: %w", ev.Events, errpolicy.ErrHangUp)
+}
+
+// LoopError is why a loop ended other than by being stopped.
+type LoopError struct {
+	Loop    int
+	Addr    string
+	Verdict errpolicy.Verdict
+	Err     error
+}
+
+func (e *LoopError) Error() string {
+	return fmt.Sprintf("udprx: loop %d on %s: %v (%s)", e.Loop, e.Addr, e.Err, e.Verdict)
+}
+
+// Unwrap returns the underlying error.
+func (e *LoopError) Unwrap() error { return e.Err }
+
+func isStop(err error) bool {
+	var le *LoopError
+	return errors.As(err, &le) && le.Verdict == errpolicy.Stop
+}
+
+func (l *loop) attrs() []slog.Attr {
+	return []slog.Attr{slog.Int("loop", l.id), slog.String("addr", l.e.addr.String())}
+}

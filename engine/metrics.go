@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"math/bits"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/udprx/udprx/errpolicy"
+)
+
+// fillBuckets is the number of batch-fill histogram buckets: upper bounds
+// 1, 2, 4, ... 1024 (batch.MaxSlots) datagrams per read.
+const fillBuckets = 11
+
+// loopMetrics are one loop's counters. The hot path touches only plain
+// atomic adds, once per batch; everything else happens on error paths or
+// at scrape time.
+type loopMetrics struct {
+	set       *metrics.Set
+	label     string // `loop="3"`
+	datagrams *metrics.Counter
+	bytes     *metrics.Counter
+	batches   *metrics.Counter
+	truncated *metrics.Counter
+	errors    *metrics.Counter // all classes, for Stats
+	restarts  *metrics.Counter
+	panics    *metrics.Counter
+	backoff   *metrics.FloatCounter
+	fill      [fillBuckets]atomic.Uint64
+}
+
+func newLoopMetrics(set *metrics.Set, loop int) *loopMetrics {
+	l := `loop="` + strconv.Itoa(loop) + `"`
+	return &loopMetrics{
+		set:       set,
+		label:     l,
+		datagrams: set.NewCounter("udprx_datagrams_total{" + l + "}"),
+		bytes:     set.NewCounter("udprx_bytes_total{" + l + "}"),
+		batches:   set.NewCounter("udprx_batches_total{" + l + "}"),
+		truncated: set.NewCounter("udprx_truncated_total{" + l + "}"),
+		errors:    set.NewCounter("udprx_receive_errors_total{" + l + "}"),
+		restarts:  set.NewCounter("udprx_loop_restarts_total{" + l + "}"),
+		panics:    set.NewCounter("udprx_handler_panics_total{" + l + "}"),
+		backoff:   set.NewFloatCounter("udprx_backoff_seconds_total{" + l + "}"),
+	}
+}
+
+// batch records one non-empty read of n datagrams.
+func (m *loopMetrics) batch(n, nbytes, truncated int) {
+	m.datagrams.Add(n)
+	m.bytes.Add(nbytes)
+	m.batches.Inc()
+	if truncated > 0 {
+		m.truncated.Add(truncated)
+	}
+	m.fill[min(bits.Len(uint(n-1)), fillBuckets-1)].Add(1)
+}
+
+// error counts one classified error under its class and errno labels.
+// It allocates (the series name), which is fine off the hot path.
+func (m *loopMetrics) error(d errpolicy.Decision) {
+	m.errors.Inc()
+	m.set.GetOrCreateCounter(fmt.Sprintf("udprx_errors_total{%s,class=%q,errno=%q}", m.label, d.Verdict, d.Name)).Inc()
+}
+
+// writeFill writes the batch-fill histogram in Prometheus' cumulative
+// bucket form: the count is the batch counter, the sum the datagram one.
+func (m *loopMetrics) writeFill(w io.Writer) {
+	var cum uint64
+	for i := range fillBuckets {
+		cum += m.fill[i].Load()
+		fmt.Fprintf(w, "udprx_batch_fill_bucket{%s,le=\"%d\"} %d\n", m.label, 1<<i, cum)
+	}
+	fmt.Fprintf(w, "udprx_batch_fill_bucket{%s,le=\"+Inf\"} %d\n", m.label, cum)
+	fmt.Fprintf(w, "udprx_batch_fill_sum{%s} %d\n", m.label, m.datagrams.Get())
+	fmt.Fprintf(w, "udprx_batch_fill_count{%s} %d\n", m.label, cum)
+}
