@@ -190,6 +190,9 @@ func (e *Engine) closeReceivers() {
 // with backoff until the engine stops or the restarts run out.
 func (e *Engine) supervise(l *loop) {
 	defer e.wg.Done()
+	// One suppressor for the loop's whole life, across re-opens: a fault
+	// that outlives many sockets is still one fault, summarised.
+	defer l.log.Flush()
 	restarts := 0 // in a row: reset when a restarted loop delivers
 	rb := e.cfg.RestartBackoff
 	for {
@@ -197,7 +200,6 @@ func (e *Engine) supervise(l *loop) {
 		e.running.Add(1)
 		err := l.runSafe()
 		e.running.Add(-1)
-		l.log.Flush()
 		l.closeReceiver()
 		if err == nil || e.stopping.Load() {
 			e.loopExit(LoopExit{Loop: l.id, Err: err})
@@ -220,7 +222,14 @@ func (e *Engine) supervise(l *loop) {
 			}
 			delay := rb.Next()
 			e.loopExit(LoopExit{Loop: l.id, Err: err, Restart: true, Restarts: restarts, Delay: delay})
-			e.log.Warn("receive loop ended: re-opening its socket",
+			// The first restart in a row is worth a warning; the rest of a
+			// run of them are counted in metrics and logged at debug level,
+			// so a socket that keeps dying cannot flood the log.
+			level := slog.LevelWarn
+			if restarts > 0 {
+				level = slog.LevelDebug
+			}
+			e.log.Log(context.Background(), level, "receive loop ended: re-opening its socket",
 				"loop", l.id, "addr", e.addr.String(), "err", err, "delay", delay, "restarts", restarts)
 			if !e.sleep(delay) {
 				return // stopping
@@ -230,7 +239,7 @@ func (e *Engine) supervise(l *loop) {
 			if lerr == nil {
 				l.setReceiver(r)
 				l.m.restarts.Inc()
-				e.log.Info("receive loop restarted", "loop", l.id, "addr", e.addr.String(), "restarts", restarts)
+				e.log.Debug("receive loop restarted", "loop", l.id, "addr", e.addr.String(), "restarts", restarts)
 				break
 			}
 			// Re-opening failed too (EMFILE, EADDRINUSE, ...): count it,

@@ -177,9 +177,14 @@ func (l *loop) deliver(n int) {
 	}
 	l.m.batch(n, nbytes, trunc)
 	l.received = true
-	if l.streak.Len() > 0 || l.backoff.Attempt() > 0 {
-		l.log.Recovered()
+	if l.streak.Len() > 0 {
 		l.streak.Success()
+	}
+	if l.backoff.Attempt() > 0 {
+		// Only a loop that had to back off has recovered from something:
+		// one-shot errors (ICMP, EINTR) between datagrams are summarised
+		// by the suppressor, not announced as a recovery each time.
+		l.log.Recovered()
 		l.backoff.Reset()
 	}
 	l.e.cfg.Handler.HandleBatch(l.b)
