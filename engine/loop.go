@@ -108,11 +108,17 @@ func (l *loop) run() error {
 	}
 	for {
 		ev, err := r.Wait()
-		if err != nil {
-			return l.fail(errpolicy.Fatal, err)
+		if err != nil { // the poller itself failed
+			if err := l.onError(err); err != nil {
+				return err
+			}
+			continue
 		}
 		if l.e.stopping.Load() {
 			return l.drain(r)
+		}
+		if ev.Events&platform.Gone != 0 {
+			return l.onError(fmt.Errorf("socket descriptor closed or replaced from outside: %w", errpolicy.ErrHangUp))
 		}
 		if ev.Events&(platform.Readable|platform.ErrorPending|platform.HangUp) != 0 {
 			if err := l.readBurst(r, budget); err != nil {

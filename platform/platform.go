@@ -24,6 +24,11 @@ const (
 	ErrorPending
 	// Woken: Wake was called. Reported alone or with the others.
 	Woken
+	// Gone: the descriptor no longer refers to the socket that was opened:
+	// it was closed, or another file was put in its place (dup2), from
+	// outside. The poller has silently lost it; nothing will arrive.
+	// Native backends check this when idle (see idleCheckMillis).
+	Gone
 )
 
 // String names the set bits, for logs and test failures.
@@ -32,7 +37,7 @@ func (e Events) String() string {
 		return "none"
 	}
 	s := ""
-	for i, name := range [...]string{"readable", "hangup", "error", "woken"} {
+	for i, name := range [...]string{"readable", "hangup", "error", "woken", "gone"} {
 		if e&(1<<i) != 0 {
 			if s != "" {
 				s += "|"

@@ -27,6 +27,8 @@ type kqueueReceiver struct {
 	kq    int
 	local net.Addr
 	info  Info
+	id    fdIdentity
+	idle  unix.Timespec // idleCheckMillis, a field so Wait does not allocate it
 
 	events [4]unix.Kevent_t // struct kevent[]: the socket's and the wake event, with room
 
@@ -62,7 +64,13 @@ func newNative(fd int, local net.Addr, info Info) (Receiver, error) {
 		unix.Close(kq)
 		return nil, err
 	}
-	r := &kqueueReceiver{fd: fd, kq: kq, local: local, info: info}
+	id, err := identify(fd)
+	if err != nil {
+		unix.Close(kq)
+		return nil, os.NewSyscallError("fstat", err)
+	}
+	r := &kqueueReceiver{fd: fd, kq: kq, local: local, info: info, id: id,
+		idle: unix.NsecToTimespec(idleCheckMillis * 1e6)}
 	r.msg.Name = (*byte)(unsafe.Pointer(&r.name))
 	r.msg.Iov = &r.iov
 	r.msg.SetIovlen(1)
@@ -86,12 +94,18 @@ func (r *kqueueReceiver) Wait() (Event, error) {
 		return Event{}, net.ErrClosed
 	}
 	for {
-		n, err := unix.Kevent(r.kq, nil, r.events[:], nil)
+		n, err := unix.Kevent(r.kq, nil, r.events[:], &r.idle)
 		if err == unix.EINTR {
 			continue // a signal (the Go runtime preempts with SIGURG)
 		}
 		if err != nil {
 			return Event{}, os.NewSyscallError("kevent", err)
+		}
+		if n == 0 {
+			if !stillOurs(r.fd, r.id) {
+				return Event{Events: Gone}, nil
+			}
+			continue
 		}
 		var recs [len(r.events)]keventRecord
 		for i := range n {
@@ -180,5 +194,8 @@ func (r *kqueueReceiver) Close() error {
 	}
 	r.closed.Store(true)
 	unix.Close(r.kq)
+	if !stillOurs(r.fd, r.id) {
+		return nil // closed or replaced from outside: not ours to close
+	}
 	return os.NewSyscallError("close", unix.Close(r.fd))
 }

@@ -25,6 +25,7 @@ type linuxReceiver struct {
 	local net.Addr
 	info  Info
 	inet  bool // AF_INET/AF_INET6: an empty entry without a source is a shutdown
+	id    fdIdentity
 
 	events [2]unix.EpollEvent // socket and eventfd
 
@@ -42,6 +43,9 @@ func newNative(fd int, local net.Addr, info Info) (Receiver, error) {
 	info.Backend = NativeBackend
 	r := &linuxReceiver{fd: fd, epfd: -1, evfd: -1, local: local, info: info, inet: true}
 	var err error
+	if r.id, err = identify(fd); err != nil {
+		return nil, os.NewSyscallError("fstat", err)
+	}
 	if r.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
@@ -67,12 +71,18 @@ func newNative(fd int, local net.Addr, info Info) (Receiver, error) {
 
 func (r *linuxReceiver) Wait() (Event, error) {
 	for {
-		n, err := unix.EpollWait(r.epfd, r.events[:], -1)
+		n, err := unix.EpollWait(r.epfd, r.events[:], idleCheckMillis)
 		if err == unix.EINTR {
 			continue // a signal (the Go runtime preempts with SIGURG)
 		}
 		if err != nil {
 			return Event{}, os.NewSyscallError("epoll_wait", err)
+		}
+		if n == 0 {
+			if !stillOurs(r.fd, r.id) {
+				return Event{Events: Gone}, nil
+			}
+			continue
 		}
 		var ev Event
 		for _, e := range r.events[:n] {
@@ -180,5 +190,10 @@ func (r *linuxReceiver) Close() error {
 	r.closed = true
 	unix.Close(r.evfd)
 	unix.Close(r.epfd)
+	if !stillOurs(r.fd, r.id) {
+		// Closed or replaced from outside: the number may belong to
+		// someone else's file now. Closing it would break them.
+		return nil
+	}
 	return os.NewSyscallError("close", unix.Close(r.fd))
 }
