@@ -222,12 +222,13 @@ func (e *Engine) supervise(l *loop) {
 			}
 			delay := rb.Next()
 			e.loopExit(LoopExit{Loop: l.id, Err: err, Restart: true, Restarts: restarts, Delay: delay})
-			// The first restart in a row is worth a warning; the rest of a
-			// run of them are counted in metrics and logged at debug level,
-			// so a socket that keeps dying cannot flood the log.
-			level := slog.LevelWarn
-			if restarts > 0 {
-				level = slog.LevelDebug
+			// One warning per suppression interval; the other restarts
+			// are counted in metrics and logged at debug level, so a socket
+			// that keeps dying, or dies and recovers over and over, cannot
+			// flood the log.
+			level := slog.LevelDebug
+			if now := e.cfg.clock.Now(); l.warned.IsZero() || now.Sub(l.warned) >= errpolicy.DefaultSuppressInterval {
+				level, l.warned = slog.LevelWarn, now
 			}
 			e.log.Log(context.Background(), level, "receive loop ended: re-opening its socket",
 				"loop", l.id, "addr", e.addr.String(), "err", err, "delay", delay, "restarts", restarts)

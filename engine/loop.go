@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/udprx/udprx/batch"
 	"github.com/udprx/udprx/errpolicy"
@@ -28,7 +29,8 @@ type loop struct {
 
 	streak   errpolicy.Streak
 	backoff  errpolicy.BackoffSchedule
-	received bool // a datagram arrived since the last (re)start
+	received bool      // a datagram arrived since the last (re)start
+	warned   time.Time // when the supervisor last warned of a restart
 }
 
 func (l *loop) receiver() platform.Receiver {

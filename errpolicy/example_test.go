@@ -74,6 +74,6 @@ func ExampleSuppressor() {
 	// Output:
 	// level=WARN msg="receive error" loop=0 errno=ENOBUFS verdict=backoff
 	// level=WARN msg="receive error repeated" loop=0 errno=ENOBUFS verdict=backoff count=834 over=10.008s
-	// level=INFO msg="receive recovered" loop=0 errors=1000 suppressed=999 after=12s
+	// level=INFO msg="receive recovered" loop=0 errors=1000 suppressed=999 after=12s flaps=0
 	// 3 lines
 }

@@ -12,17 +12,20 @@ import (
 const DefaultSuppressInterval = 10 * time.Second
 
 // Suppressor keeps the log readable when a socket fails a million times a
-// second. For each kind of error (a [Decision]'s Name) it writes the first
-// occurrence since the last recovery as one line, then only counts repeats and
-// writes at most one summary line per kind per interval. When reads succeed
-// again, one line says so. A kind is identified by name only: all unknown
-// errnos are one kind, "unknown".
+// second, or fails and recovers over and over. For each kind of error (a
+// [Decision]'s Name) it writes the first occurrence as one line, then only
+// counts repeats and writes at most one summary line per kind per interval.
+// When reads succeed again, one line says so, at most once per interval:
+// a fault that flaps (fail, recover, fail) is counted, not re-announced,
+// until a whole interval passes without a line about it. A kind is
+// identified by name only: all unknown errnos are one kind, "unknown".
 //
 // The lines, with the attributes given to NewSuppressor added to each:
 //
 //	level by verdict  msg="receive error"          errno verdict reason error
 //	level by verdict  msg="receive error repeated" errno verdict count over
-//	INFO              msg="receive recovered"      errors suppressed after
+//	INFO              msg="receive recovered"      errors suppressed after flaps
+//	INFO              msg="receive recovered repeatedly" flaps over (Flush)
 //
 // The level is ERROR for Fatal, INFO for Stop and WARN for the rest. count is
 // the repeats since the kind's previous line and over the time since then;
@@ -43,10 +46,13 @@ type Suppressor struct {
 	clock    Clock
 	interval time.Duration
 
-	kinds  []kindState // seen since the last recovery, in order of first occurrence
-	errors uint64      // errors since the last recovery
-	first  time.Time   // time of the first of them
-	lines  uint64
+	kinds     []kindState // kinds seen, in order of first occurrence
+	errors    uint64      // errors since the last recovery
+	announced uint64      // of them, those written as a line of their own
+	first     time.Time   // time of the first of them
+	recovered time.Time   // time of the last recovery line
+	flaps     uint64      // recoveries since then that got no line
+	lines     uint64
 }
 
 // kindState is what a Suppressor knows about one kind of error.
@@ -93,11 +99,18 @@ func (s *Suppressor) Report(d Decision, err error) {
 		s.first = now
 	}
 	s.errors++
-	if k := s.kind(name); k != nil {
-		k.pending++
+	k := s.kind(name)
+	switch {
+	case k != nil && (k.pending > 0 || now.Sub(k.since) < s.interval):
+		k.pending++ // written within the interval: count it
 		k.verdict = d.Verdict
-	} else {
-		s.kinds = append(s.kinds, kindState{name: name, verdict: d.Verdict, since: now})
+	default: // new, or quiet for a whole interval: write it
+		if k == nil {
+			s.kinds = append(s.kinds, kindState{name: name})
+			k = &s.kinds[len(s.kinds)-1]
+		}
+		k.verdict, k.since = d.Verdict, now
+		s.announced++
 		s.log(levelFor(d.Verdict), "receive error",
 			slog.String("errno", name),
 			slog.String("verdict", d.Verdict.String()),
@@ -107,9 +120,11 @@ func (s *Suppressor) Report(d Decision, err error) {
 	s.summarize(now, false)
 }
 
-// Recovered records a successful read. If errors came since the last
-// recovery, it writes one line with how many, folding in any summaries still
-// pending, and forgets every kind, so the next error is written again.
+// Recovered records a successful read after errors. It writes one line
+// with how many errors came since the last recovery, unless it wrote one
+// less than an interval ago: then the recovery is counted as a flap and
+// reported with the next recovery line. Kinds are remembered either way, so
+// an error that comes back within its interval is counted, not re-written.
 func (s *Suppressor) Recovered() {
 	now := s.clock.Now()
 	s.mu.Lock()
@@ -117,22 +132,35 @@ func (s *Suppressor) Recovered() {
 	if s.errors == 0 {
 		return
 	}
-	s.log(slog.LevelInfo, "receive recovered",
-		slog.Uint64("errors", s.errors),
-		slog.Uint64("suppressed", s.errors-uint64(len(s.kinds))),
-		slog.Duration("after", now.Sub(s.first)))
-	clear(s.kinds) // drop references before reusing the backing array
-	s.kinds = s.kinds[:0]
-	s.errors = 0
+	if !s.recovered.IsZero() && now.Sub(s.recovered) < s.interval {
+		s.flaps++
+	} else {
+		s.log(slog.LevelInfo, "receive recovered",
+			slog.Uint64("errors", s.errors),
+			slog.Uint64("suppressed", s.errors-s.announced),
+			slog.Duration("after", now.Sub(s.first)),
+			slog.Uint64("flaps", s.flaps))
+		s.recovered, s.flaps = now, 0
+		for i := range s.kinds {
+			s.kinds[i].pending = 0 // counted in this line's errors
+		}
+	}
+	s.errors, s.announced = 0, 0
 }
 
-// Flush writes the pending summaries now, whatever the interval; call it when
-// the loop ends.
+// Flush writes the pending summaries now, whatever the interval, and the
+// recoveries not yet reported; call it when the loop ends.
 func (s *Suppressor) Flush() {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.summarize(now, true)
+	if s.flaps > 0 {
+		s.log(slog.LevelInfo, "receive recovered repeatedly",
+			slog.Uint64("flaps", s.flaps),
+			slog.Duration("over", now.Sub(s.recovered)))
+		s.recovered, s.flaps = now, 0
+	}
 }
 
 // Lines returns how many lines the Suppressor has written, including those a
@@ -143,8 +171,8 @@ func (s *Suppressor) Lines() uint64 {
 	return s.lines
 }
 
-// kind returns the state of the named kind, or nil if it has not occurred
-// since the last recovery. The kinds are few (each is a table row), so a
+// kind returns the state of the named kind, or nil if it has never
+// occurred. The kinds are few (each is a table row), so a
 // linear search is the fastest.
 func (s *Suppressor) kind(name string) *kindState {
 	for i := range s.kinds {

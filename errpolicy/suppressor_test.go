@@ -2,6 +2,7 @@ package errpolicy_test
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -119,7 +120,7 @@ func TestSuppressorRecovered(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d lines, want 3:\n%s", len(got), buf)
 	}
-	if want := `level=INFO msg="receive recovered" errors=2000 suppressed=1998 after=1s`; got[2] != want {
+	if want := `level=INFO msg="receive recovered" errors=2000 suppressed=1998 after=1s flaps=0`; got[2] != want {
 		t.Errorf("recovery line\n%s\nwant\n%s", got[2], want)
 	}
 	s.Recovered()
@@ -127,11 +128,53 @@ func TestSuppressorRecovered(t *testing.T) {
 	if s.Lines() != 3 {
 		t.Fatalf("a second Recovered or Flush wrote lines: %d", s.Lines())
 	}
-	// After a recovery the first error of a kind is written again.
+	// After a recovery, a kind written less than an interval ago is only
+	// counted; once it has been quiet a whole interval it is written again.
 	s.Report(enotconn, enotconnErr)
+	if s.Lines() != 3 {
+		t.Fatalf("Lines() = %d after an error within the interval, want 3", s.Lines())
+	}
+	clk.Advance(10 * time.Second)
+	s.Flush() // the repeat's summary
+	clk.Advance(10 * time.Second)
 	s.Report(enotconn, enotconnErr)
-	if s.Lines() != 4 {
-		t.Fatalf("Lines() = %d after a new error, want 4", s.Lines())
+	if s.Lines() != 5 {
+		t.Fatalf("Lines() = %d after an error following a quiet interval, want 5", s.Lines())
+	}
+}
+
+// TestSuppressorFlapping: a fault that fails and recovers a hundred times
+// in a minute is written once, recovered once, and summarised per interval
+// (the Hickory DNS storm, in its flapping form).
+func TestSuppressorFlapping(t *testing.T) {
+	s, clk, buf := newTestSuppressor(10 * time.Second)
+	for range 100 {
+		s.Report(enobufs, enobufsErr)
+		s.Report(enobufs, enobufsErr)
+		clk.Advance(300 * time.Millisecond)
+		s.Recovered()
+		clk.Advance(300 * time.Millisecond)
+	}
+	s.Flush()
+	got := lines(buf)
+	// 60 s: the first error, one recovery line per 10 s (6), one summary
+	// per 10 s (6), the final flush.
+	if len(got) > 14 {
+		t.Fatalf("%d lines for 100 flaps in 60s, want at most 14:\n%s", len(got), buf)
+	}
+	var recoveries, flaps int
+	for _, l := range got {
+		if strings.Contains(l, "receive recovered") && !strings.Contains(l, "repeatedly") {
+			recoveries++
+		}
+		if strings.Contains(l, "flaps=") {
+			var n int
+			fmt.Sscanf(l[strings.Index(l, "flaps=")+len("flaps="):], "%d", &n)
+			flaps += n
+		}
+	}
+	if recoveries+flaps != 100 {
+		t.Errorf("%d recovery lines reporting %d flaps, want them to account for all 100 recoveries", recoveries, flaps)
 	}
 }
 
@@ -143,14 +186,14 @@ func TestSuppressorKindsAreIndependent(t *testing.T) {
 		s.Report(enotconn, enotconnErr)
 	}
 	clk.Advance(10 * time.Second)
-	// One ENOBUFS report makes both due kinds summarise: ENOTCONN with
-	// its 10 repeats, ENOBUFS with this 1.
+	// An ENOBUFS a whole interval after its line is written afresh, and
+	// makes the due ENOTCONN summarise its 10 repeats.
 	s.Report(enobufs, enobufsErr)
 	got := lines(buf)
 	if len(got) != 4 {
 		t.Fatalf("%d lines, want 4:\n%s", len(got), buf)
 	}
-	for i, want := range []string{"errno=ENOTCONN", "errno=ENOBUFS", "errno=ENOTCONN verdict=fatal count=10 over=10s", "errno=ENOBUFS verdict=backoff count=1 over=10s"} {
+	for i, want := range []string{"errno=ENOTCONN", "errno=ENOBUFS", `msg="receive error" errno=ENOBUFS`, "errno=ENOTCONN verdict=fatal count=10 over=10s"} {
 		if !strings.Contains(got[i], want) {
 			t.Errorf("line %d %q lacks %q", i, got[i], want)
 		}
