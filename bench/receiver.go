@@ -1,0 +1,103 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sort"
+	"sync/atomic"
+	"time"
+)
+
+// Receiver is a receive loop under test: udprx's engine or one of the
+// loops it is compared with. All of them count the same way, so their
+// numbers can be set side by side.
+type Receiver interface {
+	// Addr is the bound address.
+	Addr() net.Addr
+	// Run receives until ctx is done or Stop is called.
+	Run(ctx context.Context) error
+	// Counts returns what has been received so far; safe at any time.
+	Counts() RecvCounts
+	// Stop stops receiving and releases the sockets, waiting at most until
+	// ctx is done.
+	Stop(ctx context.Context) error
+}
+
+// RecvConfig configures a Receiver.
+type RecvConfig struct {
+	Listen     string // "udp://host:port" (udp4, udp6 too)
+	Loops      int    // event loops or reading goroutines; 0 = the receiver's default
+	BatchSize  int    // datagrams per read, where the receiver batches; 0 = default
+	BufSize    int    // bytes per datagram buffer; 0 = default (2048)
+	RecvBuffer int    // SO_RCVBUF request; 0 = system default
+	Portable   bool   // udprx only: the portable backend
+	// Logger receives the receiver's own log lines where it has any
+	// (udprx: errors, summaries, restarts); nil = none.
+	Logger *slog.Logger
+}
+
+// RecvCounts are a receiver's counters. Fields a receiver cannot know stay
+// zero.
+type RecvCounts struct {
+	Datagrams   uint64
+	Bytes       uint64
+	Batches     uint64
+	Errors      uint64
+	Restarts    uint64
+	KernelDrops uint64
+	// First and Last are when the first and the latest datagram arrived
+	// (zero before any), so a rate can be taken over the traffic alone.
+	First, Last time.Time
+	Loops       int
+	Backend     string
+}
+
+// receivers maps a name to a constructor.
+var receivers = map[string]func(RecvConfig) (Receiver, error){
+	"udprx":  newUdprxReceiver,
+	"stdlib": newStdlibReceiver,
+	"xnet":   newXnetReceiver,
+	"gnet":   newGnetReceiver,
+}
+
+// ReceiverNames lists the receivers NewReceiver knows, sorted.
+func ReceiverNames() []string {
+	names := make([]string, 0, len(receivers))
+	for n := range receivers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// NewReceiver builds the named receiver, bound and ready to Run.
+func NewReceiver(name string, cfg RecvConfig) (Receiver, error) {
+	mk, ok := receivers[name]
+	if !ok {
+		return nil, fmt.Errorf("bench: unknown receiver %q: want one of %v", name, ReceiverNames())
+	}
+	return mk(cfg)
+}
+
+// arrivals records when traffic started and when it was last seen, with
+// one atomic store per batch.
+type arrivals struct {
+	first, last atomic.Int64 // unix nanoseconds
+}
+
+func (a *arrivals) mark() {
+	now := time.Now().UnixNano()
+	a.last.Store(now)
+	if a.first.Load() == 0 {
+		a.first.CompareAndSwap(0, now)
+	}
+}
+
+func (a *arrivals) fill(c *RecvCounts) {
+	if f := a.first.Load(); f != 0 {
+		c.First = time.Unix(0, f)
+		c.Last = time.Unix(0, a.last.Load())
+	}
+}

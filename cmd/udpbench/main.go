@@ -1,0 +1,104 @@
+// Command udpbench sends and receives UDP load, to measure udprx against
+// other receive loops on one host. Run "udpbench help" for its commands and
+// "udpbench help COMMAND" for a command's flags.
+//
+// Exit status: 0 when the command ran (or help was asked for), 1 when it
+// ran and failed, 2 for a bad command line (one line on standard error
+// names the problem).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// commandDoc is what help shows of a subcommand besides its flags.
+type commandDoc struct {
+	summary     string // one line for the command list
+	synopsis    string // the usage line
+	description string // paragraphs under it
+}
+
+// commandDocs documents every subcommand, by name. Dispatch is in run.
+var commandDocs = map[string]commandDoc{
+	"send": {
+		summary:  "send UDP load (paced or flat out) to a receiver",
+		synopsis: "udpbench send --to HOST:PORT [flags]",
+		description: `Sends UDP datagrams to HOST:PORT from --flows connected sockets until
+--duration has passed, --count datagrams are sent, or SIGINT/SIGTERM.
+Every payload of at least 24 bytes starts with udpbench's header (flow,
+sequence number, send time), so that "udpbench recv" can count loss,
+reordering and latency. On Linux it sends with sendmmsg, and with --gso in
+UDP GSO super-packets, the cheapest way to saturate a receiver on the same
+host.
+
+On a terminal it prints a progress line a second on standard error. At the
+end it prints what it sent on standard output: as text, or with --json as
+one JSON object with the fields datagrams, bytes, seconds, rate_pps, gbps
+(UDP payload bits), errors, first_error, calls, flows, gso and size.`,
+	},
+	"recv": {
+		summary:  "receive UDP load with one of the receivers under comparison",
+		synopsis: "udpbench recv [flags]",
+		description: `Receives UDP datagrams with the chosen receive loop and reports how many
+arrived, how fast, and what the kernel dropped.`,
+	},
+}
+
+// commandNames lists the subcommands in the order help shows them.
+var commandNames = []string{"send", "recv"}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run dispatches to the subcommand named by args[0] and returns the exit
+// status.
+func run(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, `udpbench: no command given (run "udpbench help")`)
+		return exitUsage
+	}
+	switch args[0] {
+	case "send":
+		return runSend(args[1:])
+	case "recv":
+		return runRecv(args[1:])
+	case "help", "-h", "-help", "--help":
+		return runHelp(args[1:])
+	}
+	fmt.Fprintf(os.Stderr, "udpbench: unknown command %q (commands: %s, help)\n", args[0], strings.Join(commandNames, ", "))
+	return exitUsage
+}
+
+// runHelp prints the command list (no arguments) or a command's help (by
+// running it with -h).
+func runHelp(args []string) int {
+	switch {
+	case len(args) == 0:
+		printCommands(os.Stdout)
+		return exitOK
+	case len(args) > 1:
+		return usageError("help", "want at most one command, got %q", args)
+	}
+	switch args[0] {
+	case "send":
+		return runSend([]string{"-h"})
+	case "recv":
+		return runRecv([]string{"-h"})
+	}
+	return usageError("help", "unknown command %q (commands: %s)", args[0], strings.Join(commandNames, ", "))
+}
+
+// printCommands writes udpbench's top-level help to w.
+func printCommands(w io.Writer) {
+	fmt.Fprintln(w, "usage: udpbench COMMAND [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, name := range commandNames {
+		fmt.Fprintf(w, "  %-6s %s\n", name, commandDocs[name].summary)
+	}
+	fmt.Fprintf(w, "  %-6s %s\n", "help", "show this list, or a command's flags with their defaults")
+	fmt.Fprintln(w, "\nRun \"udpbench help COMMAND\" or \"udpbench COMMAND -h\" for a command's flags.")
+}
