@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -71,6 +72,19 @@ type Config struct {
 	// off (ENOBUFS, ENOMEM, unknown errors). The zero value uses
 	// errpolicy's defaults.
 	ReadBackoff errpolicy.BackoffSchedule
+
+	// OnStop are stop hooks: Shutdown runs them after every loop has
+	// drained its socket and before the sockets are closed, last to
+	// first (the reverse of the order given, as defers run), each with
+	// Shutdown's ctx. A hook's error is returned by Shutdown and does not
+	// keep the others from running.
+	OnStop []func(ctx context.Context) error
+
+	// PanicStops makes a panic in the Handler stop the engine: Run
+	// returns the panic as a *PanicError. By default the panic is
+	// recovered, counted and logged, and only its loop ends (the
+	// supervisor restarts it, as after a fatal error).
+	PanicStops bool
 
 	// OnLoopExit, if set, is called on the loop's goroutine each time a
 	// loop ends, with why it ended and whether it will be restarted. It

@@ -35,13 +35,15 @@ type Engine struct {
 	mu       sync.Mutex // orders Run's start against Shutdown
 	started  bool       // Run was called, or Shutdown ran first
 	stopping atomic.Bool
+	abort    atomic.Bool   // Shutdown's ctx ended: stop draining
 	running  atomic.Int64  // loops reading now
+	finished atomic.Int64  // supervisors that have returned
 	stopCh   chan struct{} // closed when stopping begins
 	stopOnce sync.Once
 	wg       sync.WaitGroup // supervisors
-	done     chan struct{}  // closed when everything is closed
-	doneOnce sync.Once
-	failed   chan error // the first error that ends the engine, buffered 1
+	done     chan struct{}  // closed when the shutdown sequence is over
+	stopErr  error          // its result, set before done is closed
+	failed   chan error     // the first error that ends the engine, buffered 1
 }
 
 // New validates cfg, fills in its defaults and binds one socket per loop.
@@ -145,40 +147,123 @@ func (e *Engine) Run(ctx context.Context) error {
 	return err
 }
 
-// Shutdown stops every loop through its poller's wake-up, lets each read
-// what its socket already holds, closes the sockets and returns when all of
-// that is done, or when ctx is done (returning ctx's error). It is safe to
-// call more than once and from several goroutines: every call waits for
-// the same completion. It may be called before or without Run.
+// Shutdown stops the engine gracefully and returns when it is done:
+//
+//  1. every loop is woken through its poller (not by a timeout), and on
+//     Linux each socket stops taking new datagrams (a drop-all socket
+//     filter), so that
+//  2. each loop reads its socket until it is empty: every datagram the
+//     kernel had queued when Shutdown was called reaches the handler;
+//  3. the stop hooks run (Config.OnStop, last to first, each with ctx);
+//  4. sockets and pollers are closed, and the unix socket files the
+//     engine created are removed.
+//
+// If ctx is done first, Shutdown stops waiting: loops still draining stop
+// after their current batch and close their own sockets, hooks not yet
+// run are skipped, and the error (a *ShutdownError) says which step was
+// cut short and how many loops had not finished. A loop blocked inside
+// the handler cannot be forced; it stops when the handler returns.
+//
+// Shutdown is safe to call more than once and from several goroutines:
+// the first call's ctx governs the sequence, and every call waits for the
+// same completion (or its own ctx) and returns the same result. It may be
+// called before or without Run. Run returns after it.
 func (e *Engine) Shutdown(ctx context.Context) error {
+	first := false
 	e.stopOnce.Do(func() {
+		first = true
 		e.mu.Lock()
 		e.stopping.Store(true)
 		close(e.stopCh)
 		ran := e.started
 		e.started = true
 		e.mu.Unlock()
-		if ran {
-			// Every loop checks stopping after each wake-up, and closes
-			// its own socket: wake them.
-			for _, l := range e.loops {
-				l.wake()
-			}
-		} else {
-			e.closeReceivers() // nothing else will close them
-		}
-		go func() {
-			e.wg.Wait()
-			e.doneOnce.Do(func() { close(e.done) })
-		}()
+		go e.stop(ctx, ran)
 	})
+	if first {
+		// This ctx governs the sequence, which ends promptly when it does:
+		// wait for its own account of what was cut short.
+		<-e.done
+		return e.stopErr
+	}
 	select {
 	case <-e.done:
-		return nil
+		return e.stopErr
 	case <-ctx.Done():
-		return fmt.Errorf("udprx: shutdown: %w", ctx.Err())
+		return &ShutdownError{Step: "waiting", Unfinished: len(e.loops) - int(e.finished.Load()), Err: ctx.Err()}
 	}
 }
+
+// stop is the shutdown sequence; it runs once, on its own goroutine, and
+// records its result in e.stopErr before closing e.done.
+func (e *Engine) stop(ctx context.Context, ran bool) {
+	defer close(e.done)
+	if !ran {
+		e.closeReceivers() // no loop will: they never started
+		e.stopErr = e.runHooks(ctx)
+		return
+	}
+	for _, l := range e.loops {
+		l.closeIntake()
+		l.wake()
+	}
+	loopsDone := make(chan struct{})
+	go func() { e.wg.Wait(); close(loopsDone) }()
+	select {
+	case <-loopsDone:
+	case <-ctx.Done():
+		e.abort.Store(true) // draining loops stop after their batch
+		e.stopErr = &ShutdownError{Step: "drain", Unfinished: len(e.loops) - int(e.finished.Load()), Err: ctx.Err()}
+		return
+	}
+	e.stopErr = e.runHooks(ctx)
+}
+
+// runHooks runs the stop hooks, last registered first. A hook's error does
+// not keep the others from running; all are joined in the result.
+func (e *Engine) runHooks(ctx context.Context) error {
+	var errs []error
+	for i := len(e.cfg.OnStop) - 1; i >= 0; i-- {
+		if ctx.Err() != nil {
+			return &ShutdownError{Step: "stop hooks", Skipped: i + 1, Err: errors.Join(append(errs, ctx.Err())...)}
+		}
+		if err := e.cfg.OnStop[i](ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop hook %d: %w", i, err))
+		}
+	}
+	if len(errs) > 0 {
+		return &ShutdownError{Step: "stop hooks", Err: errors.Join(errs...)}
+	}
+	return nil
+}
+
+// ShutdownError is what Shutdown returns when it could not finish.
+type ShutdownError struct {
+	// Step is the step cut short: "drain" (loops still reading what was
+	// queued), "stop hooks", or "waiting" (this caller's ctx ended while
+	// the sequence started by another call went on).
+	Step string
+	// Unfinished is how many loops had not finished.
+	Unfinished int
+	// Skipped is how many stop hooks did not run.
+	Skipped int
+	// Err is ctx's error, or the hooks' errors.
+	Err error
+}
+
+func (e *ShutdownError) Error() string {
+	msg := "udprx: shutdown cut short during " + e.Step
+	if e.Unfinished > 0 {
+		msg += fmt.Sprintf(": %d loops had not finished", e.Unfinished)
+	}
+	if e.Skipped > 0 {
+		msg += fmt.Sprintf(": %d stop hooks not run", e.Skipped)
+	}
+	return msg + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error (context.DeadlineExceeded, ...).
+func (e *ShutdownError) Unwrap() error { return e.Err }
 
 func (e *Engine) closeReceivers() {
 	for _, l := range e.loops {
@@ -190,6 +275,7 @@ func (e *Engine) closeReceivers() {
 // with backoff until the engine stops or the restarts run out.
 func (e *Engine) supervise(l *loop) {
 	defer e.wg.Done()
+	defer e.finished.Add(1)
 	// One suppressor for the loop's whole life, across re-opens: a fault
 	// that outlives many sockets is still one fault, summarised.
 	defer l.log.Flush()
@@ -205,7 +291,10 @@ func (e *Engine) supervise(l *loop) {
 			e.loopExit(LoopExit{Loop: l.id, Err: err})
 			return
 		}
-		if isStop(err) { // closed under us by its owner: nothing to re-open
+		var pe *PanicError
+		if isStop(err) || (e.cfg.PanicStops && errors.As(err, &pe)) {
+			// Closed under us by its owner (nothing to re-open), or a
+			// panic the configuration says ends everything.
 			e.loopExit(LoopExit{Loop: l.id, Err: err})
 			e.fail(err)
 			return

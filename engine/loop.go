@@ -84,11 +84,17 @@ func (l *loop) runSafe() (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			l.m.panics.Inc()
-			err = l.fail(errpolicy.Fatal, &PanicError{Value: p, Stack: debug.Stack()})
+			pe := &PanicError{Value: p, Stack: debug.Stack()}
+			l.log.Report(panicDecision, pe)
+			err = l.fail(errpolicy.Fatal, pe)
 		}
 	}()
 	return l.run()
 }
+
+// panicDecision is how a handler panic is reported to the suppressor.
+var panicDecision = errpolicy.Decision{Verdict: errpolicy.Fatal, Name: "panic",
+	Reason: "the handler panicked: its loop ends and is restarted (Config.PanicStops stops the engine)"}
 
 // PanicError is a panic recovered from the Handler.
 type PanicError struct {
@@ -160,9 +166,10 @@ func (l *loop) readBurst(r platform.Receiver, budget int) error {
 	return nil
 }
 
-// drain reads what the kernel has queued until a read finds nothing.
+// drain reads what the kernel has queued until a read finds nothing, or
+// Shutdown's ctx ends.
 func (l *loop) drain(r platform.Receiver) error {
-	for {
+	for !l.e.abort.Load() {
 		n, err := r.Read(l.b)
 		if n > 0 {
 			l.deliver(n)
@@ -170,6 +177,16 @@ func (l *loop) drain(r platform.Receiver) error {
 		if err != nil || n == 0 {
 			return nil
 		}
+	}
+	return nil
+}
+
+// closeIntake stops the kernel queueing for this loop, where it can.
+func (l *loop) closeIntake() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ic, ok := l.r.(platform.IntakeCloser); ok {
+		ic.CloseIntake()
 	}
 }
 
