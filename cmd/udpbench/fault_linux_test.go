@@ -288,3 +288,22 @@ func shutdownRemote(t *testing.T, pid, port int) {
 	t.Fatalf("no UDP socket on port %d in process %d", port, pid)
 }
 
+
+// TestGnetShutdownFromOutside does to gnet/v2 what the test above does to
+// udprx, and checks the claim udprx's documents make about it (FACTS.md):
+// gnet's level-triggered loop ignores the hang-up and spins a core,
+// logging nothing. If a gnet release fixes this, this test says so.
+func TestGnetShutdownFromOutside(t *testing.T) {
+	bin := buildUdpbench(t)
+	p := startRecv(t, []string{bin, "recv", "--receiver", "gnet", "--listen", "udp4://127.0.0.1:0",
+		"--loops", "1", "--duration", "6s", "--json", "--log", "info"})
+	shutdownRemote(t, p.pid, p.addr.Port)
+	share := cpuShare(t, p.pid, 3*time.Second)
+	sum := p.wait(t)
+	logs := p.logLines()
+	t.Logf("gnet/v2 after an outside shutdown: %.1f%% of a core over 3s, %d log lines, summary %v", share*100, len(logs), sum)
+	// A spinning loop takes a whole core; allow for a busy CI machine.
+	if share < 0.3 {
+		t.Errorf("gnet used %.1f%% of a core after the shutdown: it no longer spins as FACTS.md and the README say", share*100)
+	}
+}
