@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestImportGraph keeps the import direction of docs/architecture.md:
+// cmd/udpbench → bench → engine → {platform, errpolicy} → batch, and the
+// comparison libraries in bench only.
+func TestImportGraph(t *testing.T) {
+	gotool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go tool: %v", err)
+	}
+	out, err := exec.Command(gotool, "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "github.com/udprx/udprx/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const mod = "github.com/udprx/udprx/"
+	allowed := map[string][]string{
+		"batch":              {},
+		"errpolicy":          {},
+		"internal/fakeclock": {},
+		"platform":           {"batch"},
+		"engine":             {"batch", "errpolicy", "platform"},
+		"bench":              {"batch", "engine"},
+		"cmd/udpbench":       {"bench"},
+	}
+	thirdParty := []string{"github.com/panjf2000/gnet", "golang.org/x/net"}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		pkg := strings.TrimPrefix(f[0], mod)
+		ok, known := allowed[pkg]
+		if !known {
+			if strings.HasPrefix(pkg, "examples/") {
+				continue
+			}
+			t.Errorf("package %s is not in the import diagram", pkg)
+			continue
+		}
+		for _, imp := range f[1:] {
+			if rel, ours := strings.CutPrefix(imp, mod); ours {
+				if !slices.Contains(ok, rel) {
+					t.Errorf("%s imports %s: against the direction in docs/architecture.md", pkg, rel)
+				}
+				continue
+			}
+			for _, tp := range thirdParty {
+				if strings.HasPrefix(imp, tp) && pkg != "bench" {
+					t.Errorf("%s imports %s: only bench may", pkg, imp)
+				}
+			}
+		}
+	}
+}
