@@ -55,7 +55,10 @@ func startRecv(t *testing.T, argv []string) *recvProc {
 			line := sc.Text()
 			if rest, ok := strings.CutPrefix(line, "udpbench recv: "); ok {
 				if _, a, ok := strings.Cut(rest, " on "); ok {
-					addrc <- a
+					select { // the first is the address; later lines may also say " on "
+					case addrc <- a:
+					default:
+					}
 				}
 			}
 			p.mu.Lock()
@@ -287,7 +290,6 @@ func shutdownRemote(t *testing.T, pid, port int) {
 	}
 	t.Fatalf("no UDP socket on port %d in process %d", port, pid)
 }
-
 
 // TestGnetShutdownFromOutside does to gnet/v2 what the test above does to
 // udprx, and checks the claim udprx's documents make about it (FACTS.md):

@@ -14,6 +14,11 @@ const (
 	exitOK    = 0 // done, or help printed on request
 	exitError = 1 // the command ran and failed
 	exitUsage = 2 // bad command line: nothing was run
+
+	// exitSignal plus a signal's number (130 for SIGINT, 143 for SIGTERM,
+	// as a shell reports a process the signal killed) is recv's status
+	// when a second signal cut its graceful stop short.
+	exitSignal = 128
 )
 
 // parseFlags parses args with fs, the flag set of the subcommand "udpbench

@@ -4,7 +4,8 @@
 //
 // Exit status: 0 when the command ran (or help was asked for), 1 when it
 // ran and failed, 2 for a bad command line (one line on standard error
-// names the problem).
+// names the problem); for recv also 130 or 143 (128 plus the signal's
+// number) when a second SIGINT or SIGTERM cut its graceful stop short.
 package main
 
 import (
@@ -43,7 +44,26 @@ one JSON object with the fields datagrams, bytes, seconds, rate_pps, gbps
 		summary:  "receive UDP load with one of the receivers under comparison",
 		synopsis: "udpbench recv [flags]",
 		description: `Receives UDP datagrams with the chosen receive loop and reports how many
-arrived, how fast, and what the kernel dropped.`,
+arrived, how fast, and what the kernel dropped.
+
+It receives until --duration has passed or SIGINT/SIGTERM arrives, then
+stops gracefully: the receiver reads what the kernel has already queued
+(udprx: every such datagram reaches the handler), for at most
+--stop-timeout. A second SIGINT/SIGTERM during the stop exits at once.
+The summary is printed on standard output in every case: as text, or
+with --json as one JSON object with the fields receiver, backend, listen,
+datagrams, bytes, seconds, active_seconds, rate_pps, gbps, loops,
+batches, kernel_drops, errors, restarts and stop_seconds (from the stop
+request to the receiver's end).
+
+Exit status: 0 after a clean stop; 1 if the receiver failed or the stop
+did not finish within --stop-timeout (the reason as one line on standard
+error); 130 (SIGINT) or 143 (SIGTERM) when a second signal cut the stop
+short.
+
+Under systemd (NOTIFY_SOCKET set; Type=notify) it reports READY=1 once
+the receiver is bound and running, and STOPPING=1 when the stop begins;
+see docs/operations.md.`,
 	},
 }
 

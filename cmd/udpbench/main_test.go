@@ -125,6 +125,8 @@ func TestUdpbench(t *testing.T) {
 			{[]string{"send", "--to", "127.0.0.1:9", "--batch", "0"}, "--batch 0"},
 			{[]string{"send", "--to", "127.0.0.1"}, `to "127.0.0.1"`},
 			{[]string{"send", "--to", "127.0.0.1:9", "extra"}, `"extra"`},
+			{[]string{"recv", "--stop-timeout", "0"}, "--stop-timeout 0s"},
+			{[]string{"recv", "--stop-timeout", "-1s"}, "--stop-timeout -1s"},
 		} {
 			res := runBin(t, bin, tc.args...)
 			lines := strings.Split(strings.TrimRight(res.stderr, "\n"), "\n")

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,6 +34,7 @@ type recvSummary struct {
 	KernelDrops   uint64  `json:"kernel_drops"`
 	Errors        uint64  `json:"errors"`
 	Restarts      uint64  `json:"restarts"`
+	StopSeconds   float64 `json:"stop_seconds"` // stop request to Run returning; 0 if Run ended by itself
 }
 
 func runRecv(args []string) int {
@@ -44,6 +47,7 @@ func runRecv(args []string) int {
 	rcvbuf := fs.Int("rcvbuf", 4<<20, "socket receive buffer (SO_RCVBUF) to request, bytes; 0 = system default")
 	portable := fs.Bool("portable", false, "udprx only: use the portable backend")
 	duration := fs.Duration("duration", 10*time.Second, "how long to receive; 0 = until SIGINT/SIGTERM")
+	stopTimeout := fs.Duration("stop-timeout", 10*time.Second, "how long the graceful stop (after SIGINT/SIGTERM or --duration) may take before udpbench gives up on it and exits 1")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
 	quiet := fs.Bool("quiet", false, "no live progress lines")
 	logLevel := fs.String("log", "info", "the receiver's own log lines on stderr: debug, info, warn, error or off")
@@ -53,10 +57,22 @@ func runRecv(args []string) int {
 	if *duration < 0 {
 		return usageError("recv", "--duration %v: want 0 or more", *duration)
 	}
+	if *stopTimeout <= 0 {
+		return usageError("recv", "--stop-timeout %v: want more than 0", *stopTimeout)
+	}
 	logger, err := newLogger(*logLevel)
 	if err != nil {
 		return usageError("recv", "--log %q: %v", *logLevel, err)
 	}
+
+	// Signals arrive on a channel rather than cancelling a context, so
+	// that the second one can be told from the first: the first starts the
+	// graceful stop, the second ends the process. Room for both, as
+	// signal.Notify never blocks and drops what does not fit.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
 	r, err := bench.NewReceiver(*receiver, bench.RecvConfig{
 		Listen: *listen, Loops: *loops, BatchSize: *batchSize, BufSize: *bufSize,
 		RecvBuffer: *rcvbuf, Portable: *portable, Logger: logger,
@@ -65,40 +81,102 @@ func runRecv(args []string) int {
 		return usageError("recv", "%v", err)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if *duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *duration)
-		defer cancel()
-	}
 	start := time.Now()
 	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
+	// Run's context is never cancelled: stopping is Stop's job, below, so
+	// that the stop has a deadline and a second signal can cut it short.
+	go func() { done <- r.Run(context.Background()) }()
 	var progress io.Writer = os.Stderr
 	if *quiet {
 		progress = io.Discard
 	}
 	fmt.Fprintf(progress, "udpbench recv: %s on %s\n", *receiver, r.Addr())
-	runErr := watch(ctx, done, r, start, progress)
+	var sd notifier
+	sd.notify(fmt.Sprintf("READY=1\nSTATUS=receiving on %s", r.Addr()))
 
-	sum := summarise(*receiver, r, start)
-	if *asJSON {
-		json.NewEncoder(os.Stdout).Encode(sum)
-	} else {
-		fmt.Printf("received %d datagrams, %d bytes in %.3fs (%.3f M datagrams/s, %.3f Gbit/s over %.3fs of traffic); loops %d, errors %d, restarts %d, kernel drops %d\n",
-			sum.Datagrams, sum.Bytes, sum.Seconds, sum.RatePPS/1e6, sum.Gbps, sum.ActiveSeconds,
-			sum.Loops, sum.Errors, sum.Restarts, sum.KernelDrops)
+	var expired <-chan time.Time
+	if *duration > 0 {
+		timer := time.NewTimer(*duration)
+		defer timer.Stop()
+		expired = timer.C
 	}
-	if runErr != nil && !errors.Is(runErr, context.Canceled) && !errors.Is(runErr, context.DeadlineExceeded) {
-		fmt.Fprintf(os.Stderr, "udpbench recv: %v\n", runErr)
-		return 1
+	end := watch(done, sigs, expired, r, start, progress)
+	if end.returned {
+		// Run ended by itself: a failure (or a receiver that quit).
+		printRecvSummary(summarise(*receiver, r, start, 0), *asJSON)
+		if end.err != nil {
+			return failure(end.err)
+		}
+		return exitOK
 	}
-	return 0
+
+	why := fmt.Sprintf("--duration %v", *duration)
+	if end.sig != nil {
+		why = signalName(end.sig)
+	}
+	fmt.Fprintf(progress, "udpbench recv: stopping (%s), up to %v\n", why, *stopTimeout)
+	sd.notify("STOPPING=1\nSTATUS=stopping (" + why + ")")
+	st := stopReceiver(r, done, sigs, *stopTimeout)
+	printRecvSummary(summarise(*receiver, r, start, st.seconds), *asJSON)
+
+	switch {
+	case st.forced != nil:
+		fmt.Fprintf(os.Stderr, "udpbench recv: second %s during the stop: exiting without waiting for it\n", signalName(st.forced))
+		return exitSignal + int(st.forced.(syscall.Signal))
+	case st.stopErr != nil:
+		return failure(st.stopErr)
+	case !st.returned:
+		return failure(fmt.Errorf("the %s receiver did not stop within --stop-timeout %v", *receiver, *stopTimeout))
+	case st.runErr != nil && !errors.Is(st.runErr, net.ErrClosed):
+		// net.ErrClosed is how a receiver stopped before its Run began
+		// (a signal at once) reports the Run: not a failure.
+		return failure(st.runErr)
+	}
+	fmt.Fprintf(progress, "udpbench recv: stopped in %v\n", time.Duration(st.seconds*float64(time.Second)).Round(time.Microsecond))
+	return exitOK
 }
 
-// watch prints one progress line a second until Run returns.
-func watch(ctx context.Context, done <-chan error, r bench.Receiver, start time.Time, w io.Writer) error {
+// failure prints err as one line on standard error and returns exitError.
+// Errors joined with errors.Join (several stop hooks failing) span lines:
+// they are put on one.
+func failure(err error) int {
+	fmt.Fprintf(os.Stderr, "udpbench recv: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+	return exitError
+}
+
+// notifier sends states to systemd when it started udpbench (sdNotify).
+// A failure is worth one line on standard error, the first time, and
+// never the run.
+type notifier struct{ failed bool }
+
+func (n *notifier) notify(state string) {
+	if err := sdNotify(state); err != nil && !n.failed {
+		n.failed = true
+		fmt.Fprintf(os.Stderr, "udpbench recv: sd_notify: %v\n", err)
+	}
+}
+
+// signalName names the signals recv catches as a shell does.
+func signalName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// runEnd is why watch returned.
+type runEnd struct {
+	returned bool      // Run returned by itself, with err
+	err      error     // Run's result, when returned
+	sig      os.Signal // the signal that asks for a stop; nil: --duration ran out
+}
+
+// watch prints one progress line a second until Run returns, a signal
+// arrives or expired fires.
+func watch(done <-chan error, sigs <-chan os.Signal, expired <-chan time.Time, r bench.Receiver, start time.Time, w io.Writer) runEnd {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var prev bench.RecvCounts
@@ -106,7 +184,11 @@ func watch(ctx context.Context, done <-chan error, r bench.Receiver, start time.
 	for {
 		select {
 		case err := <-done:
-			return err
+			return runEnd{returned: true, err: err}
+		case s := <-sigs:
+			return runEnd{sig: s}
+		case <-expired:
+			return runEnd{}
 		case now := <-tick.C:
 			c := r.Counts()
 			dt := now.Sub(prevAt).Seconds()
@@ -120,13 +202,85 @@ func watch(ctx context.Context, done <-chan error, r bench.Receiver, start time.
 	}
 }
 
-func summarise(name string, r bench.Receiver, start time.Time) recvSummary {
+// stopOutcome is how a graceful stop went.
+type stopOutcome struct {
+	seconds  float64   // from the stop request to Run returning, or to giving up
+	stopErr  error     // Stop's result
+	runErr   error     // Run's result, when returned
+	returned bool      // Run returned in time
+	forced   os.Signal // the second signal, which cut the stop short
+}
+
+// stopGrace is how long past the stop timeout udpbench still waits for a
+// Stop that overruns its context: every receiver's Stop returns when its
+// context is done, so this only bounds a broken one.
+const stopGrace = time.Second
+
+// stopReceiver stops r gracefully: it calls Stop with a context that
+// ends after timeout and waits for Stop and for Run (whose result arrives
+// on done) to return. It gives up on Run once Stop has failed for lack of
+// time, and returns at once when a signal arrives on sigs.
+func stopReceiver(r bench.Receiver, done <-chan error, sigs <-chan os.Signal, timeout time.Duration) (o stopOutcome) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	begin := time.Now()
+	defer func() {
+		if !o.returned {
+			o.seconds = time.Since(begin).Seconds()
+		}
+	}()
+	stopped := make(chan error, 1)
+	go func() { stopped <- r.Stop(ctx) }()
+	guard := time.NewTimer(timeout + stopGrace)
+	defer guard.Stop()
+	for stopped != nil || done != nil {
+		select {
+		case o.stopErr = <-stopped:
+			stopped = nil
+			if o.stopErr != nil && ctx.Err() != nil && done != nil {
+				// Out of time: Run may never return; take it if it has.
+				select {
+				case o.runErr = <-done:
+					o.returned, o.seconds = true, time.Since(begin).Seconds()
+				default:
+				}
+				return o
+			}
+		case o.runErr = <-done:
+			done = nil
+			o.returned, o.seconds = true, time.Since(begin).Seconds()
+		case o.forced = <-sigs:
+			return o
+		case <-guard.C:
+			return o
+		}
+	}
+	return o
+}
+
+// printRecvSummary writes the summary on standard output, as JSON or text.
+func printRecvSummary(sum recvSummary, asJSON bool) {
+	if asJSON {
+		json.NewEncoder(os.Stdout).Encode(sum)
+		return
+	}
+	stop := ""
+	if sum.StopSeconds > 0 {
+		stop = fmt.Sprintf("; stop %.3fs", sum.StopSeconds)
+	}
+	fmt.Printf("received %d datagrams, %d bytes in %.3fs (%.3f M datagrams/s, %.3f Gbit/s over %.3fs of traffic); loops %d, errors %d, restarts %d, kernel drops %d%s\n",
+		sum.Datagrams, sum.Bytes, sum.Seconds, sum.RatePPS/1e6, sum.Gbps, sum.ActiveSeconds,
+		sum.Loops, sum.Errors, sum.Restarts, sum.KernelDrops, stop)
+}
+
+func summarise(name string, r bench.Receiver, start time.Time, stopSeconds float64) recvSummary {
 	c := r.Counts()
 	s := recvSummary{
 		Receiver: name, Backend: c.Backend, Listen: r.Addr().String(),
 		Datagrams: c.Datagrams, Bytes: c.Bytes, Batches: c.Batches,
 		Seconds: time.Since(start).Seconds(), Loops: c.Loops,
 		KernelDrops: c.KernelDrops, Errors: c.Errors, Restarts: c.Restarts,
+		StopSeconds: stopSeconds,
 	}
 	if !c.First.IsZero() {
 		s.ActiveSeconds = c.Last.Sub(c.First).Seconds()
