@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -20,8 +22,31 @@ import (
 type Config struct {
 	// Addr is where to receive: "udp://host:port" (IPv6 and IPv4 on a
 	// wildcard host, as package net does), "udp4://host:port" or
-	// "udp6://[host]:port". Port 0 picks a free port; Engine.Addr reports it.
+	// "udp6://[host]:port"; port 0 picks a free port, which Engine.Addr
+	// reports. Or a unix datagram socket: "unixgram:///path/to.sock", or
+	// on Linux an abstract name "unixgram://@name". A socket file left by
+	// a process that died is removed at start; a path another process
+	// serves, or that is not a socket, is refused and left alone; the
+	// engine removes the file it created when it shuts down. Leave Addr
+	// empty when Sockets are given.
 	Addr string
+
+	// UnixMode is the permission bits of the socket file of a unixgram
+	// path Addr; 0 means 0660.
+	UnixMode os.FileMode
+
+	// Sockets are already-open datagram sockets to receive on instead of
+	// Addr, one loop each: *net.UDPConn, *net.UnixConn, or *os.File such
+	// as those of systemd socket activation (see ListenFDs). The engine
+	// reads a duplicate of each descriptor and closes only the duplicate,
+	// unless CloseSockets is set. It cannot re-open a socket it did not
+	// open: a fatal error on one ends the engine (Run returns it).
+	// Available on Linux, darwin and FreeBSD.
+	Sockets []syscall.Conn
+
+	// CloseSockets makes Shutdown close Sockets too (those that are
+	// io.Closers), after the loops have stopped.
+	CloseSockets bool
 
 	// Handler receives every batch. Required.
 	Handler Handler
@@ -131,20 +156,41 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Handler == nil {
 		return c, fmt.Errorf("engine: Config.Handler is nil")
 	}
-	if _, _, err := parseAddr(c.Addr); err != nil {
-		return c, err
-	}
-	if c.Loops == 0 {
-		c.Loops = 1
-		if platform.ReusePortBalances {
-			c.Loops = runtime.GOMAXPROCS(0)
+	switch {
+	case len(c.Sockets) > 0 && c.Addr != "":
+		return c, fmt.Errorf("engine: Config.Addr %q and %d Config.Sockets: set one or the other", c.Addr, len(c.Sockets))
+	case len(c.Sockets) > 0:
+		if c.Loops != 0 && c.Loops != len(c.Sockets) {
+			return c, fmt.Errorf("engine: Config.Loops %d with %d Config.Sockets: one loop per socket (leave Loops 0)", c.Loops, len(c.Sockets))
+		}
+		for i, sc := range c.Sockets {
+			if sc == nil {
+				return c, fmt.Errorf("engine: Config.Sockets[%d] is nil", i)
+			}
+		}
+		c.Loops = len(c.Sockets)
+	default:
+		network, _, err := parseAddr(c.Addr)
+		if err != nil {
+			return c, err
+		}
+		if c.Loops == 0 {
+			c.Loops = 1
+			if platform.ReusePortBalances && network != "unixgram" {
+				c.Loops = runtime.GOMAXPROCS(0)
+			}
+		}
+		switch {
+		case c.Loops < 0:
+			return c, fmt.Errorf("engine: Config.Loops %d: want 0 (default) or more", c.Loops)
+		case c.Loops > 1 && network == "unixgram":
+			return c, fmt.Errorf("engine: Config.Loops %d: a unix datagram socket is served by one loop", c.Loops)
+		case c.Loops > 1 && !platform.ReusePortBalances:
+			return c, fmt.Errorf("engine: Config.Loops %d: SO_REUSEPORT does not balance load on %s: use 1", c.Loops, runtime.GOOS)
 		}
 	}
-	switch {
-	case c.Loops < 0:
-		return c, fmt.Errorf("engine: Config.Loops %d: want 0 (default) or more", c.Loops)
-	case c.Loops > 1 && !platform.ReusePortBalances:
-		return c, fmt.Errorf("engine: Config.Loops %d: SO_REUSEPORT does not balance load on %s: use 1", c.Loops, runtime.GOOS)
+	if c.UnixMode&^os.ModePerm != 0 {
+		return c, fmt.Errorf("engine: Config.UnixMode %v: want permission bits only (0 to 0777)", c.UnixMode)
 	}
 	if c.BatchSize == 0 {
 		c.BatchSize = batch.DefaultSlots
@@ -182,20 +228,34 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// parseAddr splits "udp://host:port" into the network and address that
-// package platform takes.
+// parseAddr splits "udp://host:port" or "unixgram:///path" into the
+// network and address that package platform takes.
 func parseAddr(s string) (network, address string, err error) {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
-		return "", "", fmt.Errorf("engine: Config.Addr %q: want scheme://host:port with scheme udp, udp4 or udp6", s)
+		return "", "", fmt.Errorf("engine: Config.Addr %q: want scheme://address with scheme udp, udp4, udp6 or unixgram", s)
 	}
 	switch scheme {
 	case "udp", "udp4", "udp6":
+		if rest == "" {
+			return "", "", fmt.Errorf("engine: Config.Addr %q: no host:port after %s://", s, scheme)
+		}
+	case "unixgram":
+		if rest == "" {
+			return "", "", fmt.Errorf("engine: Config.Addr %q: no path or @name after unixgram://", s)
+		}
 	default:
-		return "", "", fmt.Errorf("engine: Config.Addr %q: unknown scheme %q: want udp, udp4 or udp6", s, scheme)
-	}
-	if rest == "" {
-		return "", "", fmt.Errorf("engine: Config.Addr %q: no host:port after %s://", s, scheme)
+		return "", "", fmt.Errorf("engine: Config.Addr %q: unknown scheme %q: want udp, udp4, udp6 or unixgram", s, scheme)
 	}
 	return scheme, rest, nil
 }
+
+// Errors from New for a unixgram Addr, for errors.Is.
+var (
+	// ErrAddrInUse: another process is serving the socket path (or is
+	// starting on it and holds PATH.lock).
+	ErrAddrInUse = platform.ErrAddrInUse
+	// ErrNotSocket: something other than a socket (a file, directory,
+	// symlink, FIFO) is at the socket path; it was left untouched.
+	ErrNotSocket = platform.ErrNotSocket
+)

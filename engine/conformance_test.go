@@ -107,6 +107,23 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
+// sendAndCount sends n datagrams to e and waits for all of them.
+func sendAndCount(t *testing.T, e *Engine, c *collector, n int) {
+	t.Helper()
+	conn, err := net.DialUDP("udp", nil, e.Addr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	base := c.count()
+	for i := range n {
+		if _, err := fmt.Fprintf(conn, "after %d", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.waitFor(t, testContext(t), base+n)
+}
+
 // TestConformance sends datagrams with known contents from several source
 // sockets, IPv4 and IPv6, and checks each arrives exactly once with its
 // payload and source address, on every backend and with 1 and 2 loops.

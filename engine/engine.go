@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,7 +55,10 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	network, address, _ := parseAddr(cfg.Addr)
+	var network, address string
+	if len(cfg.Sockets) == 0 {
+		network, address, _ = parseAddr(cfg.Addr)
+	}
 	e := &Engine{
 		cfg:     cfg,
 		network: network,
@@ -69,16 +73,18 @@ func New(cfg Config) (*Engine, error) {
 		e.log = slog.New(slog.DiscardHandler)
 	}
 	for i := range cfg.Loops {
-		r, err := cfg.listen(e.network, e.address, e.socketOptions())
+		r, err := e.open(i)
 		if err != nil {
 			e.closeReceivers()
-			return nil, fmt.Errorf("udprx: listen %s (loop %d): %w", cfg.Addr, i, err)
+			return nil, err
 		}
 		if i == 0 {
-			// Bind every further loop, and every re-open, to the port
-			// the first socket got, so port 0 means one port.
 			e.addr = r.LocalAddr()
-			e.address = e.addr.String()
+			if network != "unixgram" && network != "" {
+				// Bind every further loop, and every re-open, to the
+				// port the first socket got, so port 0 means one port.
+				e.address = e.addr.String()
+			}
 		}
 		b, err := batch.New(cfg.BatchSize, cfg.DatagramSize)
 		if err != nil {
@@ -105,11 +111,54 @@ func New(cfg Config) (*Engine, error) {
 
 func (e *Engine) socketOptions() platform.Options {
 	return platform.Options{
-		ReusePort:  e.cfg.Loops > 1,
+		ReusePort:  e.cfg.Loops > 1 && len(e.cfg.Sockets) == 0,
 		RecvBuffer: e.cfg.RecvBuffer,
 		Portable:   e.cfg.Portable,
+		UnixMode:   e.cfg.UnixMode,
 	}
 }
+
+// open opens loop i's socket: binds Addr, or duplicates Sockets[i].
+func (e *Engine) open(i int) (platform.Receiver, error) {
+	if len(e.cfg.Sockets) == 0 {
+		r, err := e.cfg.listen(e.network, e.address, e.socketOptions())
+		if err != nil {
+			return nil, fmt.Errorf("udprx: listen %s (loop %d): %w", e.cfg.Addr, i, err)
+		}
+		return r, nil
+	}
+	rc, err := e.cfg.Sockets[i].SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("udprx: Config.Sockets[%d]: %w", i, err)
+	}
+	var r platform.Receiver
+	var aerr error
+	if err := rc.Control(func(fd uintptr) { r, aerr = platform.Adopt(fd, e.socketOptions()) }); err != nil {
+		return nil, fmt.Errorf("udprx: Config.Sockets[%d]: %w", i, err)
+	}
+	if aerr != nil {
+		return nil, fmt.Errorf("udprx: Config.Sockets[%d]: %w", i, aerr)
+	}
+	return r, nil
+}
+
+// closeSockets closes the adopted sockets, if Config.CloseSockets says so.
+func (e *Engine) closeSockets() {
+	if !e.cfg.CloseSockets {
+		return
+	}
+	for _, sc := range e.cfg.Sockets {
+		if c, ok := sc.(io.Closer); ok {
+			c.Close()
+		}
+	}
+}
+
+// ListenFDs returns the sockets systemd passed to this process by socket
+// activation (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES; sd_listen_fds(3)),
+// for Config.Sockets, and unsets those variables so children do not
+// inherit them. It returns nil, nil when there are none.
+func ListenFDs() ([]*os.File, error) { return platform.ListenFDs() }
 
 // Addr returns the address the sockets are bound to, with a port 0 in
 // Config.Addr resolved to the port the system chose.
@@ -201,6 +250,7 @@ func (e *Engine) stop(ctx context.Context, ran bool) {
 	if !ran {
 		e.closeReceivers() // no loop will: they never started
 		e.stopErr = e.runHooks(ctx)
+		e.closeSockets()
 		return
 	}
 	for _, l := range e.loops {
@@ -217,6 +267,7 @@ func (e *Engine) stop(ctx context.Context, ran bool) {
 		return
 	}
 	e.stopErr = e.runHooks(ctx)
+	e.closeSockets()
 }
 
 // runHooks runs the stop hooks, last registered first. A hook's error does
@@ -297,6 +348,11 @@ func (e *Engine) supervise(l *loop) {
 			// panic the configuration says ends everything.
 			e.loopExit(LoopExit{Loop: l.id, Err: err})
 			e.fail(err)
+			return
+		}
+		if len(e.cfg.Sockets) > 0 { // not ours to re-open
+			e.loopExit(LoopExit{Loop: l.id, Err: err})
+			e.fail(fmt.Errorf("udprx: an adopted socket failed and cannot be re-opened: %w", err))
 			return
 		}
 		if l.received {

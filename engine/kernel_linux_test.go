@@ -74,23 +74,6 @@ func exitWithin(t *testing.T, exits chan LoopExit, d time.Duration) LoopExit {
 	return LoopExit{}
 }
 
-// sendAndCount sends n datagrams to e and waits for all of them.
-func sendAndCount(t *testing.T, e *Engine, c *collector, n int) {
-	t.Helper()
-	conn, err := net.DialUDP("udp", nil, e.Addr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	base := c.count()
-	for i := range n {
-		if _, err := fmt.Fprintf(conn, "after %d", i); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c.waitFor(t, testContext(t), base+n)
-}
-
 // TestKernelShutdownFromOutside: shutdown(SHUT_RD) on the loop's socket by
 // someone else. The loop sees the hang-up, ends, its socket is re-opened,
 // and datagrams sent afterwards arrive.

@@ -17,6 +17,10 @@
 //	receiver_bsd.go     recvmsg drain + kqueue (EVFILT_USER wake-up)
 //	listen_other.go     Listen elsewhere: the portable backend only
 //	portable.go         the portable backend, built everywhere
+//	unixpath_unix.go    unixgram paths: lock, stale-file check, bind, cleanup
+//	adopt_native.go     Adopt: receive on a socket the caller opened
+//	activation_unix.go  ListenFDs: systemd socket activation
+//	intake_linux.go     CloseIntake: stop queueing, for an exact drain
 //
 // Example:
 //

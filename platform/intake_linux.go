@@ -7,15 +7,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// IntakeCloser is implemented by receivers that can stop the kernel from
-// queueing new datagrams while leaving those already queued readable. A
-// graceful stop uses it so "read until the socket is empty" ends even
-// under a flood, having delivered exactly what was queued when the stop
-// began.
-type IntakeCloser interface {
-	CloseIntake() error
-}
-
 // dropAll is a classic BPF program of one instruction, "ret #0": accept
 // zero bytes of every packet, which drops it. A socket filter runs before
 // a datagram is queued (net/core/filter.c sk_filter_trim_cap, called from

@@ -21,13 +21,28 @@ import (
 //	sysSocket(family int) (int, error)          non-blocking, close-on-exec
 //	setReusePort(fd int) error                  the option that balances
 //	setRecvBuffer(fd, n int) (int, error)       request n, report granted
-//	newNative(fd int, local net.Addr, info Info) (Receiver, error)
+//	newNative(fd int, local net.Addr, info Info, inet bool, release func() error) (Receiver, error)
 //
 // and the constant ReusePortBalances.
 
-// Listen opens a datagram socket bound to address ("host:port") on network
-// ("udp", "udp4" or "udp6") and returns it with its poller.
+// Listen opens a datagram socket and returns it with its poller: on
+// network "udp", "udp4" or "udp6" bound to address ("host:port"); on
+// network "unixgram" bound to address, a file system path or, on Linux
+// only, an abstract name "@name".
+//
+// For a path, Listen starts safely beside other instances: it holds an
+// exclusive flock(2) on PATH.lock for the socket's life; it refuses a path
+// another process serves or holds the lock of (an error wrapping
+// ErrAddrInUse) and one where something other than a socket is
+// (ErrNotSocket), leaving either untouched; and it removes a stale socket
+// file, one no socket is bound to, before binding. The file gets
+// Options.UnixMode; Close removes it and the lock file. Unix senders are
+// reported with the zero Datagram.Src. The details are in
+// unixpath_unix.go (listenUnixgram).
 func Listen(network, address string, opts Options) (Receiver, error) {
+	if network == "unixgram" {
+		return listenUnixgram(address, opts)
+	}
 	if opts.Portable {
 		return listenPortable(network, address, opts)
 	}
@@ -47,7 +62,7 @@ func Listen(network, address string, opts Options) (Receiver, error) {
 		unix.Close(fd)
 		return nil, os.NewSyscallError("getsockname", err)
 	}
-	r, err := newNative(fd, sockaddrToUDP(sa), info)
+	r, err := newNative(fd, sockaddrToUDP(sa), info, true, nil)
 	if err != nil {
 		unix.Close(fd)
 		return nil, err
@@ -157,4 +172,37 @@ func recvBuffer(fd int) (int, error) {
 		return 0, os.NewSyscallError("getsockopt SO_RCVBUF", err)
 	}
 	return n / rcvbufScale, nil
+}
+
+// newReceiver builds the Receiver for fd, a bound, non-blocking datagram
+// socket that a unixgram Listen opened or Adopt duplicated: the native
+// backend, or the portable one if opts.Portable. It requests
+// opts.RecvBuffer first and fills info's buffer fields. It takes fd over:
+// on error fd is closed (release is not run: the caller still owns what
+// it names). inet and release are newNative's.
+func newReceiver(fd int, local net.Addr, inet bool, opts Options, info Info, release func() error) (Receiver, error) {
+	var err error
+	info.RecvBufferRequested = opts.RecvBuffer
+	if opts.RecvBuffer > 0 {
+		info.RecvBufferGranted, err = setRecvBuffer(fd, opts.RecvBuffer)
+	} else {
+		info.RecvBufferGranted, _ = recvBuffer(fd)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	if opts.Portable {
+		r, err := portableFromFD(fd, local, inet, info, release)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+	r, err := newNative(fd, local, info, inet, release)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return r, nil
 }

@@ -3,6 +3,7 @@ package platform
 import (
 	"errors"
 	"net"
+	"os"
 	"syscall"
 
 	"github.com/udprx/udprx/batch"
@@ -82,6 +83,9 @@ type Receiver interface {
 	// Info reports the facts about the socket fixed when it was opened.
 	Info() Info
 	// Close closes the socket and the poller. Wait must not be running.
+	// For a unixgram socket Listen created at a path, Close then removes
+	// the socket file (only if it is still the file that was bound) and
+	// PATH.lock, and releases the lock (Info.Path).
 	Close() error
 }
 
@@ -98,6 +102,16 @@ type Options struct {
 	// Portable selects the portable backend even where a native one
 	// exists, for comparison and for testing it.
 	Portable bool
+	// UnixMode is the permission bits of the socket file a "unixgram"
+	// Listen creates at a path (only bits in 0777); 0 means 0660. It is
+	// applied with chmod after bind; the process's umask is never
+	// changed. On Linux it is also set on the socket before bind, which
+	// the kernel takes (less the umask) as the new file's mode, so the
+	// file never allows more than asked for; elsewhere the file has the
+	// umask's mode until the chmod, so the directory, not the file mode,
+	// should be what keeps other users out. Abstract names (Linux
+	// "@name") have no file and ignore it.
+	UnixMode os.FileMode
 }
 
 // Info reports facts about an open Receiver.
@@ -112,6 +126,10 @@ type Info struct {
 	RecvBufferGranted int
 	// ReusePort reports whether SO_REUSEPORT (or _LB) is set.
 	ReusePort bool
+	// Path is the unix socket file this Receiver created and will remove
+	// on Close (absolute); "" for everything else: UDP, abstract names,
+	// adopted sockets.
+	Path string
 }
 
 // ErrReadShutdown is returned by Read when the kernel handed back an
@@ -119,3 +137,16 @@ type Info struct {
 // shut down for reading returns in place of datagrams. A real UDP datagram,
 // even an empty one, always carries its source address.
 var ErrReadShutdown = errors.New("empty read with no source address: socket shut down for reading")
+
+// ErrAddrInUse is wrapped by the error a "unixgram" Listen returns when
+// another socket has the address: a process answers on the path (or holds
+// its PATH.lock while starting or serving), or another socket is bound to
+// the abstract name. The message names the path.
+var ErrAddrInUse = errors.New("address in use")
+
+// ErrNotSocket is wrapped by the error a "unixgram" Listen returns when
+// something other than a socket (a regular file, directory, symbolic link,
+// FIFO or device) is at the path. Listen leaves it untouched; the message
+// names the path and what is there. Adopt wraps it too, for a descriptor
+// that is not a socket.
+var ErrNotSocket = errors.New("not a socket")

@@ -15,9 +15,10 @@ import (
 )
 
 // The portable backend: a *net.UDPConn from package net, read one datagram
-// at a time with ReadMsgUDPAddrPort. It is built on every system, is the
-// only backend where no native one exists, and runs on Linux and the BSDs
-// too when Options.Portable asks for it.
+// at a time with ReadMsgUDPAddrPort (for unixgram a *net.UnixConn, read
+// with recvmsg through its RawConn: unixgramread_unix.go). It is built on
+// every system, is the only backend where no native one exists, and runs
+// on Linux and the BSDs too when Options.Portable asks for it.
 //
 // Package net offers only a blocking read (the Go runtime's poller waits
 // inside it), so Wait is where the datagram is received, and Read hands it
@@ -61,11 +62,28 @@ func listenPortable(network, address string, opts Options) (Receiver, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &portableReceiver{conn: conn, local: conn.LocalAddr(), info: info}, nil
+	return &portableReceiver{conn: conn, local: conn.LocalAddr(), info: info, readMsg: udpReadMsg(conn), inet: true}, nil
 }
 
-// portableReceiver adapts a blocking *net.UDPConn to the Receiver's
-// wait-then-read contract.
+// portableConn is what the portable backend needs of its socket: a
+// *net.UDPConn, or a *net.UnixConn for unixgram (portablefd_unix.go).
+type portableConn interface {
+	SetReadDeadline(t time.Time) error
+	SyscallConn() (syscall.RawConn, error)
+	Close() error
+}
+
+// udpReadMsg returns the portableReceiver.readMsg of a UDP socket:
+// ReadMsgUDPAddrPort, which allocates nothing.
+func udpReadMsg(c *net.UDPConn) func([]byte) (int, int, netip.AddrPort, error) {
+	return func(b []byte) (int, int, netip.AddrPort, error) {
+		n, _, flags, src, err := c.ReadMsgUDPAddrPort(b, nil)
+		return n, flags, src, err
+	}
+}
+
+// portableReceiver adapts a blocking *net.UDPConn (or *net.UnixConn) to
+// the Receiver's wait-then-read contract.
 //
 // Where the datagram goes: Wait receives straight into slot 0 of the Batch
 // most recently passed to Read (the engine passes the same Batch every
@@ -89,9 +107,16 @@ func listenPortable(network, address string, opts Options) (Receiver, error) {
 // Wake before Wait is never lost, and a deadline error is never reported:
 // it only means "look at the flag".
 type portableReceiver struct {
-	conn  *net.UDPConn
+	conn  portableConn
 	local net.Addr
 	info  Info
+
+	// readMsg blocks until one datagram is received into b and returns
+	// its length, msg_flags and sender (the zero AddrPort where unknown),
+	// or package net's error.
+	readMsg func(b []byte) (n, flags int, src netip.AddrPort, err error)
+	inet    bool         // UDP: an empty read with no sender is a read shutdown
+	release func() error // run by the first Close after the socket; nil: nothing to clean up
 
 	woken atomic.Bool // set by Wake, cleared by the Wait that reports it
 
@@ -153,14 +178,14 @@ func (r *portableReceiver) receive() (Event, error) {
 		}
 		buf = r.spare
 	}
-	n, _, msgFlags, src, err := r.conn.ReadMsgUDPAddrPort(buf, nil)
+	n, msgFlags, src, err := r.readMsg(buf)
 	var f batch.Flags
 	switch {
 	case err == nil:
 		if msgFlags&msgTrunc != 0 {
 			f |= batch.Truncated
 		}
-		if n == 0 && !hasSource(src) {
+		if r.inet && n == 0 && !hasSource(src) {
 			// What a UDP socket shut down for reading returns: no
 			// datagram and no sender (see ErrReadShutdown). FreeBSD's
 			// recvmsg does this on a non-blocking socket; Linux's
@@ -255,6 +280,15 @@ func (r *portableReceiver) LocalAddr() net.Addr { return r.local }
 // Info reports the facts fixed at Listen.
 func (r *portableReceiver) Info() Info { return r.info }
 
-// Close closes the socket. A second Close returns an error matching
-// net.ErrClosed.
-func (r *portableReceiver) Close() error { return r.conn.Close() }
+// Close closes the socket, then runs release (removing a unix socket file
+// Listen created). A second Close returns an error matching net.ErrClosed.
+func (r *portableReceiver) Close() error {
+	err := r.conn.Close()
+	if release := r.release; release != nil {
+		r.release = nil
+		if rerr := release(); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}
+	return err
+}

@@ -360,7 +360,7 @@ func TestPortableClose(t *testing.T) {
 func TestPortableListenOptions(t *testing.T) {
 	for _, tc := range []struct{ network, address string }{
 		{"tcp", "127.0.0.1:0"},
-		{"unixgram", "/tmp/x"},
+		{"unixgram", ""}, // an empty path; unixgram itself is supported (unixgram_test.go)
 		{"ip4", "127.0.0.1"},
 		{"udp4", "[::1]:0"},
 		{"udp4", "127.0.0.1:99999"},

@@ -3,6 +3,7 @@
 package platform
 
 import (
+	"errors"
 	"net"
 	"os"
 	"sync"
@@ -29,6 +30,9 @@ type kqueueReceiver struct {
 	info  Info
 	id    fdIdentity
 	idle  unix.Timespec // idleCheckMillis, a field so Wait does not allocate it
+	inet  bool          // AF_INET/AF_INET6: an empty read without a source is a shutdown
+
+	release func() error // run by Close after the socket is closed; nil: nothing to clean up
 
 	events [4]unix.Kevent_t // struct kevent[]: the socket's and the wake event, with room
 
@@ -46,7 +50,11 @@ type kqueueReceiver struct {
 // identifier space, unrelated to file descriptors.
 const wakeIdent = 1
 
-func newNative(fd int, local net.Addr, info Info) (Receiver, error) {
+// newNative takes over fd, a bound, non-blocking datagram socket. inet is
+// true for AF_INET/AF_INET6, false for AF_UNIX (where an empty datagram
+// with no source is real: an unbound sender's). release, if not nil, runs
+// once when Close has closed the socket.
+func newNative(fd int, local net.Addr, info Info, inet bool, release func() error) (Receiver, error) {
 	info.Backend = NativeBackend
 	// kqueue(2) has no close-on-exec flag on darwin, but a kqueue is not
 	// inherited across fork (kqueue(2) on both systems), so the window
@@ -70,7 +78,7 @@ func newNative(fd int, local net.Addr, info Info) (Receiver, error) {
 		return nil, os.NewSyscallError("fstat", err)
 	}
 	r := &kqueueReceiver{fd: fd, kq: kq, local: local, info: info, id: id,
-		idle: unix.NsecToTimespec(idleCheckMillis * 1e6)}
+		idle: unix.NsecToTimespec(idleCheckMillis * 1e6), inet: inet, release: release}
 	r.msg.Name = (*byte)(unsafe.Pointer(&r.name))
 	r.msg.Iov = &r.iov
 	r.msg.SetIovlen(1)
@@ -127,8 +135,12 @@ func (r *kqueueReceiver) Wait() (Event, error) {
 // Read drains the socket with recvmsg(2) into b's slots until the socket
 // has nothing queued (EAGAIN) or b is full. It returns the datagrams read
 // with a nil error, or with the error that stopped it: ErrReadShutdown for
-// an empty read with no sender (FreeBSD's soreceive_dgram on a socket shut
-// down for reading returns 0 as Linux does), else an *os.SyscallError.
+// an empty read with no sender on a UDP socket (FreeBSD's soreceive_dgram
+// on a socket shut down for reading returns 0 as Linux does; a unix socket
+// has no such rule, since an unbound sender's datagram has no source
+// either: its hang-up shows as EV_EOF in Wait), else an *os.SyscallError.
+// A unix sender's address does not fit name and is cut to it by the
+// kernel; it is not decoded: unix senders are reported as unknown.
 // A one-shot error (an ICMP-derived ECONNREFUSED on a connected socket) is
 // returned with the datagrams before it, never lost.
 //
@@ -151,7 +163,7 @@ func (r *kqueueReceiver) Read(b *batch.Batch) (int, error) {
 			return i, nil
 		case err != nil:
 			return i, os.NewSyscallError("recvmsg", err)
-		case n == 0 && r.msg.Namelen == 0:
+		case r.inet && n == 0 && r.msg.Namelen == 0:
 			return i, ErrReadShutdown
 		}
 		var f batch.Flags
@@ -186,13 +198,20 @@ func (r *kqueueReceiver) Info() Info { return r.info }
 
 // Close closes the kqueue and the socket (which removes its event). A
 // second Close returns net.ErrClosed.
-func (r *kqueueReceiver) Close() error {
+func (r *kqueueReceiver) Close() (err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed.Load() {
 		return net.ErrClosed
 	}
 	r.closed.Store(true)
+	if r.release != nil {
+		defer func() {
+			if rerr := r.release(); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}()
+	}
 	unix.Close(r.kq)
 	if !stillOurs(r.fd, r.id) {
 		return nil // closed or replaced from outside: not ours to close

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"errors"
 	"net"
 	"os"
 	"sync"
@@ -27,6 +28,8 @@ type linuxReceiver struct {
 	inet  bool // AF_INET/AF_INET6: an empty entry without a source is a shutdown
 	id    fdIdentity
 
+	release func() error // run by Close after the socket is closed; nil: nothing to clean up
+
 	events [2]unix.EpollEvent // socket and eventfd
 
 	mu     sync.Mutex // guards closed against Wake writing to a reused fd
@@ -36,12 +39,21 @@ type linuxReceiver struct {
 	bound *batch.Batch
 	hdrs  []unix.Mmsghdr // struct mmsghdr[]
 	iovs  []unix.Iovec   // struct iovec[], one per slot
+	// names is where each entry's source goes: struct sockaddr_in6, room
+	// for either UDP source. A unix datagram sender's address is longer
+	// (up to 110 bytes); the kernel copies only what fits and reports its
+	// full length in msg_namelen (net/socket.c move_addr_to_user), and
+	// decodeSockaddr reads neither: unix senders are reported as unknown.
 	names []unix.RawSockaddrInet6
 }
 
-func newNative(fd int, local net.Addr, info Info) (Receiver, error) {
+// newNative takes over fd, a bound, non-blocking datagram socket. inet is
+// true for AF_INET/AF_INET6, false for AF_UNIX (where an empty datagram
+// with no source is real: an unbound sender's). release, if not nil, runs
+// once when Close has closed the socket.
+func newNative(fd int, local net.Addr, info Info, inet bool, release func() error) (Receiver, error) {
 	info.Backend = NativeBackend
-	r := &linuxReceiver{fd: fd, epfd: -1, evfd: -1, local: local, info: info, inet: true}
+	r := &linuxReceiver{fd: fd, epfd: -1, evfd: -1, local: local, info: info, inet: inet, release: release}
 	var err error
 	if r.id, err = identify(fd); err != nil {
 		return nil, os.NewSyscallError("fstat", err)
@@ -181,13 +193,20 @@ func (r *linuxReceiver) Wake() error {
 func (r *linuxReceiver) LocalAddr() net.Addr { return r.local }
 func (r *linuxReceiver) Info() Info          { return r.info }
 
-func (r *linuxReceiver) Close() error {
+func (r *linuxReceiver) Close() (err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return net.ErrClosed
 	}
 	r.closed = true
+	if r.release != nil {
+		defer func() {
+			if rerr := r.release(); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}()
+	}
 	unix.Close(r.evfd)
 	unix.Close(r.epfd)
 	if !stillOurs(r.fd, r.id) {
