@@ -109,6 +109,13 @@ func (p *PanicError) Error() string { return fmt.Sprintf("handler panic: %v", p.
 func (l *loop) run() error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if l.e.cfg.PinCPU {
+		restore, err := platform.PinThread(l.id % runtime.NumCPU())
+		if err != nil {
+			return l.fail(errpolicy.Fatal, err)
+		}
+		defer restore()
+	}
 	r := l.receiver()
 	budget := l.e.cfg.ReadBudget
 	if l.e.cfg.started != nil {
