@@ -40,7 +40,7 @@ func TestSteadyStateAllocs(t *testing.T) {
 				if _, err := r.Wait(); err != nil {
 					t.Fatal(err)
 				}
-				if err := l.readBurst(r, 1); err != nil {
+				if _, err := l.readBurst(r, 1); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -92,7 +92,7 @@ func BenchmarkReadPath(b *testing.B) {
 				if _, err := r.Wait(); err != nil {
 					b.Fatal(err)
 				}
-				if err := l.readBurst(r, 1); err != nil {
+				if _, err := l.readBurst(r, 1); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -422,3 +422,29 @@ func TestFaultRestartsExhausted(t *testing.T) {
 		t.Fatal("Run did not return after the restarts ran out")
 	}
 }
+
+// TestFaultErrorNeverRead: the poller reports a pending error (EPOLLERR)
+// that reads never return. The loop must not spin on it: it backs off and
+// escalates to a restart.
+func TestFaultErrorNeverRead(t *testing.T) {
+	h := newHarness(t, func(i int) *fakeReceiver {
+		f := newFake(nil, &step{})
+		if i == 0 {
+			f.extra = platform.ErrorPending
+		} else {
+			f.repeat = nil
+		}
+		return f
+	}, nil)
+	f := <-h.fakes
+	for range errpolicy.DefaultStreakLimit - 1 {
+		h.advance(errpolicy.DefaultMax)
+	}
+	x := h.nextExit()
+	if !x.Restart {
+		t.Fatalf("exit %+v, want a restart", x)
+	}
+	if got := f.readCount(); got != errpolicy.DefaultStreakLimit {
+		t.Errorf("%d reads before the restart, want one per backoff (%d)", got, errpolicy.DefaultStreakLimit)
+	}
+}

@@ -136,8 +136,18 @@ func (l *loop) run() error {
 			return l.onError(fmt.Errorf("socket descriptor closed or replaced from outside: %w", errpolicy.ErrHangUp))
 		}
 		if ev.Events&(platform.Readable|platform.ErrorPending|platform.HangUp) != 0 {
-			if err := l.readBurst(r, budget); err != nil {
+			quiet, err := l.readBurst(r, budget)
+			if err != nil {
 				return err
+			}
+			if quiet && ev.Events&platform.ErrorPending != 0 && ev.Events&platform.HangUp == 0 {
+				// The poller keeps reporting an error no read returns (an
+				// undrained MSG_ERRQUEUE on a socket with IP_RECVERR, say):
+				// level-triggered, it would spin. Let the policy back off
+				// and, if it persists, end the loop.
+				if err := l.onError(errUnreadError); err != nil {
+					return err
+				}
 			}
 		}
 		if ev.Events&platform.HangUp != 0 {
@@ -153,25 +163,34 @@ func (l *loop) run() error {
 
 // readBurst reads up to budget batches, stopping early once a read comes
 // back less than full: the queue was empty at that moment, and the
-// level-triggered poller reports anything that arrived since.
-func (l *loop) readBurst(r platform.Receiver, budget int) error {
+// level-triggered poller reports anything that arrived since. quiet is
+// true when no read returned a datagram or an error.
+func (l *loop) readBurst(r platform.Receiver, budget int) (quiet bool, err error) {
+	quiet = true
 	for range budget {
 		n, err := r.Read(l.b)
 		if n > 0 {
+			quiet = false
 			l.deliver(n)
 		}
 		if err != nil {
+			quiet = false
 			if err := l.onError(err); err != nil {
-				return err
+				return false, err
 			}
 			continue
 		}
 		if n < l.b.Cap() {
-			return nil
+			return quiet, nil
 		}
 	}
-	return nil
+	return quiet, nil
 }
+
+// errUnreadError is what the policy is shown when the poller reports a
+// pending error that reads do not return. No table knows it: it backs
+// off, and escalates to fatal if it goes on.
+var errUnreadError = errors.New("poller reports a socket error that reads do not return")
 
 // drain reads what the kernel has queued until a read finds nothing, or
 // Shutdown's ctx ends.
