@@ -9,7 +9,7 @@ import (
 
 // TestImportGraph keeps the import direction of docs/architecture.md:
 // cmd/udpbench → bench → engine → {platform, errpolicy} → batch, and the
-// comparison libraries in bench only.
+// comparison, plotting and histogram libraries in bench only.
 func TestImportGraph(t *testing.T) {
 	gotool, err := exec.LookPath("go")
 	if err != nil {
@@ -29,7 +29,7 @@ func TestImportGraph(t *testing.T) {
 		"bench":              {"batch", "engine"},
 		"cmd/udpbench":       {"bench"},
 	}
-	thirdParty := []string{"github.com/panjf2000/gnet", "golang.org/x/net"}
+	thirdParty := []string{"github.com/panjf2000/gnet", "golang.org/x/net", "gonum.org/", "github.com/HdrHistogram/"}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
 		pkg := strings.TrimPrefix(f[0], mod)

@@ -65,10 +65,21 @@ Under systemd (NOTIFY_SOCKET set; Type=notify) it reports READY=1 once
 the receiver is bound and running, and STOPPING=1 when the stop begins;
 see docs/operations.md.`,
 	},
+	"compare":  compareDoc,  // compare.go
+	"zeroloss": zerolossDoc, // zeroloss.go
 }
 
 // commandNames lists the subcommands in the order help shows them.
-var commandNames = []string{"send", "recv"}
+var commandNames = []string{"compare", "send", "recv", "zeroloss"}
+
+// commands maps a subcommand to the function that runs it with its
+// arguments and returns the exit status; "-h" prints its help.
+var commands = map[string]func(args []string) int{
+	"compare":  runCompare,
+	"send":     runSend,
+	"recv":     runRecv,
+	"zeroloss": runZeroloss,
+}
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -81,11 +92,10 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, `udpbench: no command given (run "udpbench help")`)
 		return exitUsage
 	}
+	if cmd, ok := commands[args[0]]; ok {
+		return cmd(args[1:])
+	}
 	switch args[0] {
-	case "send":
-		return runSend(args[1:])
-	case "recv":
-		return runRecv(args[1:])
 	case "help", "-h", "-help", "--help":
 		return runHelp(args[1:])
 	}
@@ -103,11 +113,8 @@ func runHelp(args []string) int {
 	case len(args) > 1:
 		return usageError("help", "want at most one command, got %q", args)
 	}
-	switch args[0] {
-	case "send":
-		return runSend([]string{"-h"})
-	case "recv":
-		return runRecv([]string{"-h"})
+	if cmd, ok := commands[args[0]]; ok {
+		return cmd([]string{"-h"})
 	}
 	return usageError("help", "unknown command %q (commands: %s)", args[0], strings.Join(commandNames, ", "))
 }
@@ -117,8 +124,8 @@ func printCommands(w io.Writer) {
 	fmt.Fprintln(w, "usage: udpbench COMMAND [flags]")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, name := range commandNames {
-		fmt.Fprintf(w, "  %-6s %s\n", name, commandDocs[name].summary)
+		fmt.Fprintf(w, "  %-8s %s\n", name, commandDocs[name].summary)
 	}
-	fmt.Fprintf(w, "  %-6s %s\n", "help", "show this list, or a command's flags with their defaults")
+	fmt.Fprintf(w, "  %-8s %s\n", "help", "show this list, or a command's flags with their defaults")
 	fmt.Fprintln(w, "\nRun \"udpbench help COMMAND\" or \"udpbench COMMAND -h\" for a command's flags.")
 }

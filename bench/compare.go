@@ -1,0 +1,651 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A trial's platform seam (compare_linux.go, compare_other.go), besides
+// measure.go's:
+//
+//	const pinSupported bool                  // TrialSetup.Pin can be honoured
+//	func gsoAvailable() bool                 // the sender can use UDP GSO
+//	func startPinning() (*pinning, error)    // and (*pinning).start, restore, cpus
+
+// Defaults of CompareConfig and TrialSetup.
+const (
+	// DefaultCompareDuration is how long the sender runs in each trial.
+	DefaultCompareDuration = 5 * time.Second
+	// DefaultRepetitions is how many trials each receiver gets per size;
+	// the report shows their median.
+	DefaultRepetitions = 3
+	// DefaultRecvBuffer is the SO_RCVBUF every receiver asks for, as
+	// "udpbench recv" does by default.
+	DefaultRecvBuffer = 4 << 20
+	// DefaultTrialBatch is the sender's --batch in trials: with GSO, 16
+	// super-packets of 64 segments per sendmmsg call.
+	DefaultTrialBatch = 1024
+)
+
+// DefaultCompareSizes are the payload sizes compared by default: a minimal
+// datagram, a middling one, and one that fills an Ethernet MTU.
+var DefaultCompareSizes = []int{64, 512, 1400}
+
+// TrialSetup is how every trial of Compare and ZeroLoss is run: a fresh
+// receiver on 127.0.0.1, port 0, in this process, and the sender in a child
+// process, so that this process's CPU time is the receiver's alone.
+type TrialSetup struct {
+	// SenderCommand runs the sender: a udpbench binary and its send
+	// subcommand, such as {"/usr/local/bin/udpbench", "send"}. Each trial
+	// appends --to, --size, --rate, --duration, --batch, --json, --quiet
+	// (and --gso) and reads the one JSON object it prints ("udpbench send
+	// --json": the fields datagrams, seconds, errors, first_error and gso
+	// are used). Required.
+	SenderCommand []string
+	// SenderEnv is added to the sender's environment, which is otherwise
+	// this process's.
+	SenderEnv []string
+	// NoGSO turns UDP GSO off. The sender uses GSO wherever it can (Linux
+	// 4.18 on), because nothing else sends fast enough to saturate a
+	// receiver on the same host.
+	NoGSO bool
+	// Batch is the sender's --batch, 1..MaxBatch; 0 means
+	// DefaultTrialBatch.
+	Batch int
+	// Loops is every receiver's RecvConfig.Loops; 0 means 1.
+	Loops int
+	// RecvBuffer is every receiver's SO_RCVBUF request in bytes; 0 means
+	// DefaultRecvBuffer.
+	RecvBuffer int
+	// Pin (Linux only) runs the sender child on the first CPU this
+	// process may use and every thread of this process on the second, for
+	// the whole run, and restores the affinity at the end. Linux sets
+	// affinity per thread: every thread is moved, later ones inherit it
+	// from their creator, and the child is forked from a thread moved to
+	// the sender's CPU for the moment. It pins the whole calling process:
+	// whatever else it does shares the receiver's CPU.
+	Pin bool
+	// Logger receives the receivers' own log lines; nil means none.
+	Logger *slog.Logger
+}
+
+// validate appends TrialSetup's problems to bad.
+func (s TrialSetup) validate(bad []string) []string {
+	if len(s.SenderCommand) == 0 || s.SenderCommand[0] == "" {
+		bad = append(bad, "sender command is required")
+	}
+	if s.Batch < 0 || s.Batch > MaxBatch {
+		bad = append(bad, fmt.Sprintf("batch %d is outside 1..%d", s.Batch, MaxBatch))
+	}
+	if s.Loops < 0 {
+		bad = append(bad, fmt.Sprintf("loops %d is negative", s.Loops))
+	}
+	if s.RecvBuffer < 0 {
+		bad = append(bad, fmt.Sprintf("rcvbuf %d is negative", s.RecvBuffer))
+	}
+	if s.Pin && !pinSupported {
+		bad = append(bad, "pin is not supported on this system")
+	}
+	return bad
+}
+
+func (s TrialSetup) withDefaults() TrialSetup {
+	if s.Batch == 0 {
+		s.Batch = DefaultTrialBatch
+	}
+	if s.Loops == 0 {
+		s.Loops = 1
+	}
+	if s.RecvBuffer == 0 {
+		s.RecvBuffer = DefaultRecvBuffer
+	}
+	return s
+}
+
+// CompareConfig describes a comparison of receivers under one load. The zero
+// value of every field but SenderCommand means its default.
+type CompareConfig struct {
+	TrialSetup
+	// Receivers are the receivers to compare, by NewReceiver name, in the
+	// order reported; nil means ReceiverNames().
+	Receivers []string
+	// Sizes are the payload sizes, 1..MaxSize each; nil means
+	// DefaultCompareSizes.
+	Sizes []int
+	// Rate is the sender's rate in datagrams per second; 0 means as fast
+	// as it can.
+	Rate float64
+	// Duration is how long the sender runs per trial; 0 means
+	// DefaultCompareDuration.
+	Duration time.Duration
+	// Repetitions is the number of trials per receiver and size; 0 means
+	// DefaultRepetitions.
+	Repetitions int
+}
+
+// Validate reports every invalid field of c in one error, naming each by
+// udpbench's flag for it.
+func (c CompareConfig) Validate() error {
+	bad := c.TrialSetup.validate(nil)
+	seen := map[string]bool{}
+	for _, r := range c.Receivers {
+		switch {
+		case receivers[r] == nil:
+			bad = append(bad, fmt.Sprintf("receivers: unknown receiver %q (want some of %s)", r, strings.Join(ReceiverNames(), ", ")))
+		case seen[r]:
+			bad = append(bad, fmt.Sprintf("receivers: %q given twice", r))
+		}
+		seen[r] = true
+	}
+	bad = validateSizes(bad, c.Sizes)
+	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
+		bad = append(bad, fmt.Sprintf("rate %v is not a finite number >= 0", c.Rate))
+	}
+	if c.Duration < 0 {
+		bad = append(bad, fmt.Sprintf("duration %v is negative", c.Duration))
+	}
+	if c.Repetitions < 0 {
+		bad = append(bad, fmt.Sprintf("reps %d is negative", c.Repetitions))
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("bench: invalid compare config: %s", strings.Join(bad, "; "))
+}
+
+// validateSizes appends the problems of a list of payload sizes to bad.
+func validateSizes(bad []string, sizes []int) []string {
+	seen := map[int]bool{}
+	for _, s := range sizes {
+		switch {
+		case s < 1 || s > MaxSize:
+			bad = append(bad, fmt.Sprintf("sizes: %d is outside 1..%d", s, MaxSize))
+		case seen[s]:
+			bad = append(bad, fmt.Sprintf("sizes: %d given twice", s))
+		}
+		seen[s] = true
+	}
+	return bad
+}
+
+func (c CompareConfig) withDefaults() CompareConfig {
+	c.TrialSetup = c.TrialSetup.withDefaults()
+	if len(c.Receivers) == 0 {
+		c.Receivers = ReceiverNames()
+	}
+	if len(c.Sizes) == 0 {
+		c.Sizes = DefaultCompareSizes
+	}
+	if c.Duration == 0 {
+		c.Duration = DefaultCompareDuration
+	}
+	if c.Repetitions == 0 {
+		c.Repetitions = DefaultRepetitions
+	}
+	return c
+}
+
+// Progress is a report on a running Compare: about once a second during a
+// trial, and once at its end with Done set.
+type Progress struct {
+	// Trial numbers the current trial from 1, of Trials in all.
+	Trial, Trials int
+	// Receiver, Size and Rep (from 1) say which trial it is.
+	Receiver string
+	Size     int
+	Rep      int
+	// TrialElapsed is the time since the trial's sender started.
+	TrialElapsed time.Duration
+	// Elapsed is the time since Compare started; Remaining an estimate of
+	// the time left, from the trials done so far.
+	Elapsed, Remaining time.Duration
+	// Received and KernelDrops are the trial's counts so far; Rate is the
+	// receive rate since the previous report, in datagrams per second.
+	Received, KernelDrops uint64
+	Rate                  float64
+	// Done is the trial's result in its last report, nil before.
+	Done *TrialResult
+}
+
+// TrialResult is one trial: one receiver under one load.
+type TrialResult struct {
+	Receiver string `json:"receiver"`
+	Backend  string `json:"backend"`
+	Size     int    `json:"size"`
+	// Rep numbers the trial among its receiver's and size's, from 1.
+	Rep int `json:"rep"`
+	// Rate is the rate asked of the sender (0: as fast as it can) and
+	// OfferedPPS the rate it achieved, in datagrams per second.
+	Rate       float64 `json:"rate"`
+	OfferedPPS float64 `json:"offered_pps"`
+	// Loss: offered, received and where the rest went.
+	Loss
+	// LossPercent is Loss.Total() as a percentage of Offered.
+	LossPercent float64 `json:"loss_percent"`
+	// ReceivedBytes is the payload bytes received.
+	ReceivedBytes uint64 `json:"received_bytes"`
+	// ActiveSeconds is the time from the first datagram received to the
+	// last; RatePPS and Gbps (payload bits) are taken over it.
+	ActiveSeconds float64 `json:"active_seconds"`
+	RatePPS       float64 `json:"rate_pps"`
+	Gbps          float64 `json:"gbps"`
+	// SenderErrors counts the sender's failed send calls (their datagrams
+	// were sent again, so they are not in Offered); SenderFirstError is
+	// the first one.
+	SenderErrors     uint64 `json:"sender_errors"`
+	SenderFirstError string `json:"sender_first_error,omitempty"`
+	// SocketDrops is the receiving sockets' raw drop counter
+	// (/proc/net/udp), -1 where it cannot be read.
+	SocketDrops int64 `json:"socket_drops"`
+	// Host is the change in the host-wide UDP counters over the trial
+	// (/proc/net/snmp and snmp6): every socket's, so a cross-check only.
+	Host UDPCounters `json:"host_udp"`
+	// RecvErrors is the receiver's count of failed reads.
+	RecvErrors uint64 `json:"recv_errors"`
+	// CPUPercent is this process's CPU time (user + system) over the
+	// trial, divided by ActiveSeconds: the receiver's CPU while traffic
+	// flowed, in percent of one core. SenderCPUPercent is the sender
+	// child's CPU time over its sending time (its start-up and runtime
+	// threads included, so it can pass 100).
+	CPUPercent       float64 `json:"cpu_percent"`
+	SenderCPUPercent float64 `json:"sender_cpu_percent"`
+	// GSO reports whether the sender used UDP GSO.
+	GSO bool `json:"gso"`
+	// Seconds is the trial's wall time, receiver start to stop.
+	Seconds float64 `json:"seconds"`
+}
+
+// trialSpec is one trial to run.
+type trialSpec struct {
+	receiver string
+	size     int
+	rate     float64
+	duration time.Duration
+	rep      int
+}
+
+// liveCounts is what a running trial reports once a second.
+type liveCounts struct {
+	elapsed               time.Duration
+	received, kernelDrops uint64
+}
+
+// trialRunner runs trials with one TrialSetup (defaults applied).
+type trialRunner struct {
+	setup TrialSetup
+	gso   bool
+	pin   *pinning // nil unless setup.Pin
+}
+
+// newTrialRunner prepares trials; with Pin it pins this process at once,
+// and close must be called to undo that.
+func newTrialRunner(s TrialSetup) (*trialRunner, error) {
+	tr := &trialRunner{setup: s.withDefaults(), gso: !s.NoGSO && gsoAvailable()}
+	if s.Pin {
+		p, err := startPinning()
+		if err != nil {
+			return nil, err
+		}
+		tr.pin = p
+	}
+	return tr, nil
+}
+
+// close restores the CPU affinity of a pinned run.
+func (tr *trialRunner) close() error {
+	if tr.pin != nil {
+		return tr.pin.restore()
+	}
+	return nil
+}
+
+// Limits of a trial's phases.
+const (
+	// senderGrace is how long a sender may run beyond its duration
+	// (starting up, its summary) before it is interrupted.
+	senderGrace = 30 * time.Second
+	// drainIdle is how long the receiver's count must stand still, with
+	// its socket queue empty, after the sender has finished, for the trial
+	// to end before every offered datagram is accounted for; drainLimit
+	// bounds that wait.
+	drainIdle  = 100 * time.Millisecond
+	drainLimit = 3 * time.Second
+	drainPoll  = 5 * time.Millisecond
+	// stopLimit bounds a receiver's Stop.
+	stopLimit = 10 * time.Second
+)
+
+// run runs one trial: a fresh receiver, the sender child for the trial's
+// duration, a wait for the receiver to drain, then the receiver is stopped.
+// live, if not nil, is called about once a second while the sender runs.
+func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCounts)) (TrialResult, error) {
+	res := TrialResult{Receiver: spec.receiver, Size: spec.size, Rep: spec.rep, Rate: spec.rate, GSO: tr.gso, SocketDrops: -1}
+	began := time.Now()
+	r, err := NewReceiver(spec.receiver, RecvConfig{
+		Listen:     "udp4://127.0.0.1:0",
+		Loops:      tr.setup.Loops,
+		BufSize:    max(2048, spec.size),
+		RecvBuffer: tr.setup.RecvBuffer,
+		Logger:     tr.setup.Logger,
+	})
+	if err != nil {
+		return res, fmt.Errorf("bench: %s receiver: %w", spec.receiver, err)
+	}
+	runDone := make(chan error, 1)
+	go func() { runDone <- r.Run(context.WithoutCancel(ctx)) }()
+	stopped := false
+	stop := func() error {
+		stopped = true
+		sctx, cancel := context.WithTimeout(context.Background(), stopLimit)
+		defer cancel()
+		if err := r.Stop(sctx); err != nil {
+			return fmt.Errorf("bench: stop the %s receiver: %w", spec.receiver, err)
+		}
+		select {
+		case err := <-runDone:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("bench: %s receiver: %w", spec.receiver, err)
+			}
+			return nil
+		case <-sctx.Done():
+			return fmt.Errorf("bench: %s receiver: Run did not return within %v of Stop", spec.receiver, stopLimit)
+		}
+	}
+	defer func() {
+		if !stopped {
+			stop()
+		}
+	}()
+
+	addr, ok := r.Addr().(*net.UDPAddr)
+	if !ok {
+		return res, fmt.Errorf("bench: %s receiver bound %v: not a UDP address", spec.receiver, r.Addr())
+	}
+	port := uint16(addr.Port)
+	hostBefore, hostErr := readUDPCounters()
+	cpuBefore, cpuErr := processCPU()
+
+	sum, senderCPU, err := tr.send(ctx, addr.String(), spec, func(elapsed time.Duration) {
+		if live != nil {
+			sock, _ := readSocketStats(port)
+			live(liveCounts{elapsed: elapsed, received: r.Counts().Datagrams, kernelDrops: sock.drops})
+		}
+	})
+	if err != nil {
+		return res, err
+	}
+	sock, sockErr := drain(ctx, r, port, sum.Datagrams)
+	cpuAfter, cpuErr2 := processCPU()
+	hostAfter, hostErr2 := readUDPCounters()
+	c := r.Counts()
+	if err := stop(); err != nil {
+		return res, err
+	}
+
+	res.Backend = c.Backend
+	if sum.Seconds > 0 {
+		res.OfferedPPS = float64(sum.Datagrams) / sum.Seconds
+		res.SenderCPUPercent = cpuPercent(senderCPU, time.Duration(sum.Seconds*float64(time.Second)))
+	}
+	if sockErr == nil {
+		res.SocketDrops = int64(sock.drops)
+	} else {
+		sock.drops = 0
+	}
+	res.Loss = attributeLoss(sum.Datagrams, c.Datagrams, sock.drops)
+	res.LossPercent = res.Loss.Percent(res.Loss.Total())
+	res.ReceivedBytes = c.Bytes
+	active := c.Last.Sub(c.First)
+	if active > 0 {
+		res.ActiveSeconds = active.Seconds()
+		res.RatePPS = float64(c.Datagrams) / res.ActiveSeconds
+		res.Gbps = float64(c.Bytes) * 8 / res.ActiveSeconds / 1e9
+	}
+	res.SenderErrors, res.SenderFirstError = sum.Errors, sum.FirstError
+	if hostErr == nil && hostErr2 == nil {
+		res.Host = hostAfter.sub(hostBefore)
+	}
+	res.RecvErrors = c.Errors
+	if cpuErr == nil && cpuErr2 == nil {
+		window := active
+		if window <= 0 {
+			window = time.Duration(sum.Seconds * float64(time.Second))
+		}
+		res.CPUPercent = cpuPercent(cpuAfter-cpuBefore, window)
+	}
+	res.Seconds = time.Since(began).Seconds()
+	return res, nil
+}
+
+// senderSummary is the part of "udpbench send --json" a trial reads.
+type senderSummary struct {
+	Datagrams  uint64  `json:"datagrams"`
+	Seconds    float64 `json:"seconds"`
+	Errors     uint64  `json:"errors"`
+	FirstError string  `json:"first_error"`
+	GSO        bool    `json:"gso"`
+}
+
+// senderArgs returns the sender's command line for a trial to addr.
+func (tr *trialRunner) senderArgs(addr string, spec trialSpec) []string {
+	args := append(slices.Clone(tr.setup.SenderCommand[1:]),
+		"--to", addr,
+		"--size", strconv.Itoa(spec.size),
+		"--rate", strconv.FormatFloat(spec.rate, 'f', -1, 64),
+		"--duration", spec.duration.String(),
+		"--batch", strconv.Itoa(tr.setup.Batch),
+		"--json", "--quiet")
+	if tr.gso {
+		args = append(args, "--gso")
+	}
+	return args
+}
+
+// send runs the sender child to addr for the trial and returns its summary
+// and its CPU time. tick is called about once a second while it runs, with
+// the time since it started. If ctx is done, the child gets SIGINT (on
+// which udpbench send stops and prints its summary) and, 5 s later, SIGKILL.
+func (tr *trialRunner) send(ctx context.Context, addr string, spec trialSpec, tick func(time.Duration)) (senderSummary, time.Duration, error) {
+	var sum senderSummary
+	cctx, cancel := context.WithTimeout(ctx, spec.duration+senderGrace)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, tr.setup.SenderCommand[0], tr.senderArgs(addr, spec)...)
+	cmd.Env = append(os.Environ(), tr.setup.SenderEnv...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	var err error
+	if tr.pin != nil {
+		err = tr.pin.start(cmd)
+	} else {
+		err = cmd.Start()
+	}
+	if err != nil {
+		return sum, 0, fmt.Errorf("bench: start the sender %q: %w", tr.setup.SenderCommand[0], err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case now := <-t.C:
+			tick(now.Sub(start))
+			continue
+		case err = <-waited:
+		}
+		break
+	}
+	var cpu time.Duration
+	if cmd.ProcessState != nil {
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	if ctx.Err() != nil {
+		return sum, cpu, fmt.Errorf("bench: sender interrupted: %w", ctx.Err())
+	}
+	if err != nil {
+		return sum, cpu, fmt.Errorf("bench: sender %s: %w%s", strings.Join(cmd.Args, " "), err, firstLine(stderr.String()))
+	}
+	if err := json.NewDecoder(&stdout).Decode(&sum); err != nil {
+		return sum, cpu, fmt.Errorf("bench: sender printed no JSON summary (%w)%s", err, firstLine(stderr.String()))
+	}
+	return sum, cpu, nil
+}
+
+// firstLine returns ": " and the first line of s, or "" if s is blank.
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	line, _, _ := strings.Cut(s, "\n")
+	return ": " + line
+}
+
+// drain waits, after the sender has finished, until the receiver has
+// accounted for every offered datagram (counted or dropped at its socket),
+// or its count has stood still for drainIdle with nothing left in its
+// socket queue, or drainLimit has passed, or ctx is done. It returns the
+// sockets' counters as of the end, with an error if they cannot be read
+// (then the wait relies on the count alone).
+func drain(ctx context.Context, r Receiver, port uint16, offered uint64) (socketStats, error) {
+	deadline := time.Now().Add(drainLimit)
+	last := r.Counts().Datagrams
+	lastChange := time.Now()
+	t := time.NewTicker(drainPoll)
+	defer t.Stop()
+	for {
+		sock, err := readSocketStats(port)
+		got := r.Counts().Datagrams
+		now := time.Now()
+		if got != last {
+			last, lastChange = got, now
+		}
+		switch {
+		case got+sock.drops >= offered,
+			now.Sub(lastChange) >= drainIdle && sock.rxQueue == 0,
+			now.After(deadline):
+			return sock, err
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return sock, err
+		}
+	}
+}
+
+// Compare runs every receiver of cfg against the same load, for every
+// size, Repetitions times, and reports each trial and the medians.
+//
+// Trials never overlap (the host-wide counters are read around each), and
+// they are interleaved repetition by repetition: for each repetition, for
+// each size, every receiver in turn, starting one receiver further along
+// in each repetition, so that a drift in the machine (another program, heat)
+// spreads over all receivers rather than falling on one.
+//
+// A receiver this system does not support (errors.ErrUnsupported, such as
+// gnet on Windows) is left out and named in CompareReport.Skipped. Any
+// other failure ends the run: Compare returns what it has with the error,
+// as it does when ctx is done.
+//
+// progress, if not nil, is called from Compare's goroutine (see Progress).
+func Compare(ctx context.Context, cfg CompareConfig, progress func(Progress)) (CompareReport, error) {
+	if err := cfg.Validate(); err != nil {
+		return CompareReport{}, err
+	}
+	cfg = cfg.withDefaults()
+	rep := CompareReport{Machine: ThisMachine(), Started: time.Now()}
+	tr, err := newTrialRunner(cfg.TrialSetup)
+	if err != nil {
+		return rep, err
+	}
+	defer tr.close()
+	rep.Settings = compareSettings(cfg, tr)
+
+	names := slices.Clone(cfg.Receivers)
+	trials := cfg.Repetitions * len(cfg.Sizes) * len(names)
+	skipped := map[string]bool{}
+	n, done := 0, 0
+	var doneTime time.Duration // Compare's time when the last trial ended
+	err = func() error {
+		for r := range cfg.Repetitions {
+			for _, size := range cfg.Sizes {
+				for i := range names {
+					name := names[(i+r)%len(names)]
+					n++
+					if skipped[name] {
+						continue
+					}
+					spec := trialSpec{receiver: name, size: size, rate: cfg.Rate, duration: cfg.Duration, rep: r + 1}
+					p := Progress{Trial: n, Trials: trials, Receiver: name, Size: size, Rep: r + 1}
+					var prev liveCounts
+					live := func(lc liveCounts) {
+						if progress == nil {
+							return
+						}
+						p.TrialElapsed = lc.elapsed
+						p.Elapsed = time.Since(rep.Started)
+						p.Remaining = remaining(doneTime, done, trials-done, cfg.Duration, lc.elapsed)
+						p.Received, p.KernelDrops = lc.received, lc.kernelDrops
+						if dt := (lc.elapsed - prev.elapsed).Seconds(); dt > 0 {
+							p.Rate = float64(lc.received-prev.received) / dt
+						}
+						prev = lc
+						progress(p)
+					}
+					res, err := tr.run(ctx, spec, live)
+					if errors.Is(err, errors.ErrUnsupported) && res.Offered == 0 {
+						skipped[name] = true
+						rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s: %v", name, err))
+						continue
+					}
+					if err != nil {
+						return err
+					}
+					rep.Trials = append(rep.Trials, res)
+					done++
+					doneTime = time.Since(rep.Started)
+					if progress != nil {
+						p.Elapsed, p.TrialElapsed = doneTime, cfg.Duration
+						p.Remaining = remaining(doneTime, done, trials-n, cfg.Duration, 0)
+						p.Received, p.KernelDrops = res.Received, res.KernelDrops
+						p.Rate = res.RatePPS
+						p.Done = &res
+						progress(p)
+					}
+				}
+			}
+		}
+		return nil
+	}()
+	rep.Rows = summarize(names, cfg.Sizes, rep.Trials)
+	rep.Seconds = time.Since(rep.Started).Seconds()
+	return rep, err
+}
+
+// remaining estimates the time left with left trials to run after done
+// have taken elapsed, the current one being into its sender's run by in.
+// Before any trial has ended, a trial is taken to last its duration plus a
+// second.
+func remaining(elapsed time.Duration, done, left int, duration, in time.Duration) time.Duration {
+	per := duration + time.Second
+	if done > 0 {
+		per = elapsed / time.Duration(done)
+	}
+	return max(0, per*time.Duration(left)-in)
+}

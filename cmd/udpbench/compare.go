@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/udprx/udprx/bench"
+)
+
+// compareDoc is the help of "udpbench compare" (commandDocs["compare"]).
+var compareDoc = commandDoc{
+	summary:  "compare the receivers under the same load: table, JSON, chart",
+	synopsis: "udpbench compare [flags]",
+	description: `Runs every receiver in --receivers in turn against the same sender on
+127.0.0.1, for every payload size in --sizes, --reps times, and prints a
+table: datagrams/s received (median, min-max over the repetitions), Gbit/s
+of payload, the sender's rate, loss % split by where it happened, failed
+send calls, the receiver's CPU % and the ratio to the stdlib receiver.
+"udpbench compare --quick" takes about 30 s on 2 cores.
+
+Each trial starts a fresh receiver in this process and runs "udpbench send"
+(--sender) in a child process, so this process's CPU time is the
+receiver's: CPU % is that time over the trial's traffic, 100 = one core.
+The sender uses UDP GSO where the kernel has it (--no-gso to turn off),
+the only way to saturate a receiver on the same host. Trials are
+interleaved (each repetition runs every size and receiver) so a drift of
+the machine spreads over all receivers.
+
+Loss: kernel % is what the receiving socket's own drop counter
+(/proc/net/udp) saw, mostly a full receive buffer; app % is the rest:
+accepted by the sender's kernel but never received nor dropped at the
+socket. Datagrams are counted as the sender's kernel accepted them, so a
+failed send call (send err) is retried, not lost.
+
+On a terminal a status line is updated every second on standard error
+(rate, loss so far, time left) and a line printed per trial; otherwise a
+plain line per trial. --quiet prints neither. The table goes to standard
+output, or with --json the whole report as one JSON object (machine,
+settings, rows, trials, skipped, started, seconds). With --out the chart
+(a grouped bar chart of datagrams/s) is written as SVG or PNG.
+
+Exit status: 0 when every trial ran; 1 if a trial failed or the run was
+interrupted (SIGINT/SIGTERM), after printing what was measured; 2 for a bad
+command line.`,
+}
+
+func runCompare(args []string) int {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	receivers := fs.String("receivers", strings.Join(bench.ReceiverNames(), ","), "compare the receivers in the comma-separated `LIST`, in that order")
+	sizes := fs.String("sizes", "64,512,1400", fmt.Sprintf("compare at every UDP payload size in the comma-separated `LIST`, in bytes, each 1..%d", bench.MaxSize))
+	rate := fs.Float64("rate", 0, "send `N` datagrams per second in every trial; 0 = as fast as the sender can")
+	duration := fs.Duration("duration", bench.DefaultCompareDuration, "run the sender for `DURATION` in each trial")
+	reps := fs.Int("reps", bench.DefaultRepetitions, "run `N` trials per receiver and size; the table shows their median")
+	quick := fs.Bool("quick", false, "a run of about 30 s: --sizes 64,1400 --duration 3s --reps 1, except for those given")
+	finish := trialFlags(fs)
+	asJSON := fs.Bool("json", false, "print the whole report as one JSON object on standard output instead of the table")
+	out := fs.String("out", "", "also write a bar chart to `FILE`, .svg or .png")
+	quiet := fs.Bool("quiet", false, "print no progress on standard error")
+	if status, ok := parseFlags(fs, args, "compare"); !ok {
+		return status
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if *quick {
+		if !given["sizes"] {
+			*sizes = "64,1400"
+		}
+		if !given["duration"] {
+			*duration = 3 * time.Second
+		}
+		if !given["reps"] {
+			*reps = 1
+		}
+	}
+
+	cfg := bench.CompareConfig{Rate: *rate, Duration: *duration, Repetitions: *reps}
+	var err error
+	if cfg.Receivers, err = parseNames(*receivers); err != nil {
+		return usageError("compare", "--receivers %q: %v", *receivers, err)
+	}
+	if cfg.Sizes, err = parseSizes(*sizes); err != nil {
+		return usageError("compare", "--sizes %q: %v", *sizes, err)
+	}
+	switch {
+	case *rate < 0 || math.IsNaN(*rate) || math.IsInf(*rate, 0):
+		return usageError("compare", "--rate %v: want a number, 0 or more", *rate)
+	case *duration <= 0:
+		return usageError("compare", "--duration %v: want more than 0", *duration)
+	case *reps < 1:
+		return usageError("compare", "--reps %d: want at least 1", *reps)
+	}
+	if *out != "" {
+		if err := checkChartPath(*out); err != nil {
+			return usageError("compare", "--out %q: %v", *out, err)
+		}
+	}
+	if cfg.TrialSetup, err = finish("compare"); err != nil {
+		return exitUsage // finish printed the problem
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError("compare", "%v", err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var progress func(bench.Progress)
+	terminal := !*quiet && isTerminal(os.Stderr)
+	if !*quiet {
+		progress = compareProgress(os.Stderr, terminal)
+	}
+	rep, runErr := bench.Compare(ctx, cfg, progress)
+	stop()
+	if terminal && runErr != nil {
+		fmt.Fprint(os.Stderr, "\r\x1b[K") // an interrupted trial's status line
+	}
+
+	status := exitOK
+	if len(rep.Trials) > 0 {
+		if *asJSON {
+			err = rep.WriteJSON(os.Stdout)
+		} else {
+			err = rep.WriteText(os.Stdout)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "udpbench compare: %v\n", err)
+			status = exitError
+		}
+		if *out != "" {
+			if err := bench.SaveChart(*out, rep); err != nil {
+				fmt.Fprintf(os.Stderr, "udpbench compare: %v\n", err)
+				status = exitError
+			} else if !*quiet {
+				fmt.Fprintf(os.Stderr, "udpbench compare: chart written to %s\n", *out)
+			}
+		}
+	}
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			runErr = errors.New("interrupted")
+		}
+		fmt.Fprintf(os.Stderr, "udpbench compare: %v\n", runErr)
+		status = exitError
+	}
+	return status
+}
+
+// trialFlags defines on fs the flags that set up trials, shared by compare
+// and zeroloss. After parsing, finish returns the TrialSetup, or prints the
+// one-line usage error of the command name and returns an error.
+func trialFlags(fs *flag.FlagSet) (finish func(name string) (bench.TrialSetup, error)) {
+	loops := fs.Int("loops", 1, "run `N` event loops (sockets with SO_REUSEPORT) in each receiver")
+	batch := fs.Int("batch", bench.DefaultTrialBatch, fmt.Sprintf("the sender sends at most `N` datagrams per sendmmsg call, 1..%d (with GSO, up to 64 per super-packet)", bench.MaxBatch))
+	rcvbuf := fs.Int("rcvbuf", bench.DefaultRecvBuffer, "every receiver asks for a socket receive buffer (SO_RCVBUF) of `BYTES`")
+	noGSO := fs.Bool("no-gso", false, "send one datagram per sendmmsg slot instead of UDP GSO super-packets")
+	pin := fs.Bool("pin", false, "Linux: run the sender on this process's first CPU and every thread of this process (the receivers) on its second")
+	sender := fs.String("sender", "", "run the sender with the udpbench binary at `PATH`; empty = this program")
+	finish = func(name string) (bench.TrialSetup, error) {
+		fail := func(format string, args ...any) (bench.TrialSetup, error) {
+			usageError(name, format, args...)
+			return bench.TrialSetup{}, errors.New("usage")
+		}
+		switch {
+		case *loops < 1:
+			return fail("--loops %d: want at least 1", *loops)
+		case *batch < 1 || *batch > bench.MaxBatch:
+			return fail("--batch %d: want 1..%d", *batch, bench.MaxBatch)
+		case *rcvbuf < 1:
+			return fail("--rcvbuf %d: want at least 1", *rcvbuf)
+		}
+		bin := *sender
+		if bin == "" {
+			exe, err := os.Executable()
+			if err != nil {
+				return fail("--sender not given and this program's path is unknown: %v", err)
+			}
+			bin = exe
+		} else if fi, err := os.Stat(bin); err != nil || fi.IsDir() {
+			return fail("--sender %q: not a program", bin)
+		}
+		return bench.TrialSetup{
+			SenderCommand: []string{bin, "send"},
+			NoGSO:         *noGSO,
+			Batch:         *batch,
+			Loops:         *loops,
+			RecvBuffer:    *rcvbuf,
+			Pin:           *pin,
+		}, nil
+	}
+	return finish
+}
+
+// parseNames splits a comma-separated list of receiver names.
+func parseNames(s string) ([]string, error) {
+	var names []string
+	for _, n := range strings.Split(s, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			return nil, errors.New("an empty name")
+		}
+		if !isReceiver(n) {
+			return nil, fmt.Errorf("unknown receiver %q (receivers: %s)", n, strings.Join(bench.ReceiverNames(), ", "))
+		}
+		for _, m := range names {
+			if m == n {
+				return nil, fmt.Errorf("%q given twice", n)
+			}
+		}
+		names = append(names, n)
+	}
+	return names, nil
+}
+
+// isReceiver reports whether bench knows the receiver name.
+func isReceiver(name string) bool {
+	for _, n := range bench.ReceiverNames() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// parseSizes splits a comma-separated list of payload sizes.
+func parseSizes(s string) ([]int, error) {
+	var sizes []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a whole number", f)
+		}
+		if n < 1 || n > bench.MaxSize {
+			return nil, fmt.Errorf("%d is outside 1..%d", n, bench.MaxSize)
+		}
+		for _, m := range sizes {
+			if m == n {
+				return nil, fmt.Errorf("%d given twice", n)
+			}
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
+// checkChartPath checks, before a long run, that a chart can be written to
+// path: a .svg or .png name in an existing directory.
+func checkChartPath(path string) error {
+	if _, err := bench.ChartFormat(path); err != nil {
+		return errors.New("want a file name ending in .svg or .png")
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("directory %q does not exist", dir)
+	}
+	return nil
+}
+
+// compareProgress returns Compare's progress callback writing to w. On a
+// terminal it rewrites one status line every second and prints a line per
+// finished trial; elsewhere only the lines per trial.
+func compareProgress(w io.Writer, terminal bool) func(bench.Progress) {
+	return func(p bench.Progress) {
+		head := fmt.Sprintf("[%d/%d] %-6s %5d B rep %d", p.Trial, p.Trials, p.Receiver, p.Size, p.Rep)
+		left := fmt.Sprintf("%s elapsed, ~%s left", p.Elapsed.Round(time.Second), p.Remaining.Round(time.Second))
+		if d := p.Done; d != nil {
+			line := fmt.Sprintf("%s: %s datagrams/s of %s offered, loss %.2f%% (kernel %.2f%%, app %.2f%%), CPU %.0f%%; %s",
+				head, rateText(d.RatePPS), rateText(d.OfferedPPS), d.LossPercent,
+				d.Percent(d.KernelDrops), d.Percent(d.AppLoss), d.CPUPercent, left)
+			if terminal {
+				fmt.Fprint(w, "\r\x1b[K")
+			}
+			fmt.Fprintln(w, line)
+			return
+		}
+		if !terminal {
+			return
+		}
+		loss := 0.0
+		if n := p.Received + p.KernelDrops; n > 0 {
+			loss = 100 * float64(p.KernelDrops) / float64(n)
+		}
+		fmt.Fprintf(w, "\r\x1b[K%s: %s datagrams/s, loss %.2f%% so far, %s; %s",
+			head, rateText(p.Rate), loss, p.TrialElapsed.Round(time.Second), left)
+	}
+}
+
+// rateText formats a rate in datagrams per second: "1.234M", "20.0k".
+func rateText(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.3fM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.1fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
