@@ -33,6 +33,11 @@ type RecvConfig struct {
 	BufSize    int    // bytes per datagram buffer; 0 = default (2048)
 	RecvBuffer int    // SO_RCVBUF request; 0 = system default
 	Portable   bool   // udprx only: the portable backend
+	// Track makes the receiver read every payload's udpbench header
+	// (sequence, flow, send time) for loss, reordering, jitter and
+	// latency (RecvCounts.Latency). It costs a few nanoseconds per
+	// datagram, so throughput comparisons leave it off. udprx only.
+	Track bool
 	// Logger receives the receiver's own log lines where it has any
 	// (udprx: errors, summaries, restarts); nil = none.
 	Logger *slog.Logger
@@ -52,6 +57,9 @@ type RecvCounts struct {
 	First, Last time.Time
 	Loops       int
 	Backend     string
+	// Latency is what the udpbench headers told, with RecvConfig.Track;
+	// nil otherwise.
+	Latency *LatencySummary
 }
 
 // receivers maps a name to a constructor.

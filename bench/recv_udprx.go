@@ -3,19 +3,30 @@ package bench
 import (
 	"context"
 	"net"
+	"sync"
+	"time"
 
 	"github.com/udprx/udprx/batch"
 	"github.com/udprx/udprx/engine"
 )
 
-// udprxReceiver is the engine with a handler that only counts.
+// udprxReceiver is the engine with a handler that only counts (and, with
+// RecvConfig.Track, reads the udpbench headers).
 type udprxReceiver struct {
 	e *engine.Engine
 	a arrivals
+
+	mu      sync.Mutex // one Tracker for every loop: locked once a batch
+	tracker *Tracker
 }
 
 func newUdprxReceiver(cfg RecvConfig) (Receiver, error) {
 	r := &udprxReceiver{}
+	handler := engine.HandlerFunc(func(*batch.Batch) { r.a.mark() })
+	if cfg.Track {
+		r.tracker = NewTracker()
+		handler = r.track
+	}
 	e, err := engine.New(engine.Config{
 		Addr:         cfg.Listen,
 		Loops:        cfg.Loops,
@@ -24,7 +35,7 @@ func newUdprxReceiver(cfg RecvConfig) (Receiver, error) {
 		RecvBuffer:   cfg.RecvBuffer,
 		Portable:     cfg.Portable,
 		Logger:       cfg.Logger,
-		Handler:      engine.HandlerFunc(func(*batch.Batch) { r.a.mark() }),
+		Handler:      handler,
 	})
 	if err != nil {
 		return nil, err
@@ -51,5 +62,23 @@ func (r *udprxReceiver) Counts() RecvCounts {
 		c.Backend = "udprx/" + s.Loops[0].Socket.Backend
 	}
 	r.a.fill(&c)
+	if r.tracker != nil {
+		r.mu.Lock()
+		l := r.tracker.Summary()
+		r.mu.Unlock()
+		c.Latency = &l
+	}
 	return c
+}
+
+// track is the handler with RecvConfig.Track: every datagram of the batch
+// goes through the Tracker, stamped with one clock reading per batch.
+func (r *udprxReceiver) track(b *batch.Batch) {
+	r.a.mark()
+	now := time.Now().UnixNano()
+	r.mu.Lock()
+	for _, d := range b.Datagrams() {
+		r.tracker.Observe(d.Payload, now)
+	}
+	r.mu.Unlock()
 }

@@ -35,6 +35,10 @@ type recvSummary struct {
 	Errors        uint64  `json:"errors"`
 	Restarts      uint64  `json:"restarts"`
 	StopSeconds   float64 `json:"stop_seconds"` // stop request to Run returning; 0 if Run ended by itself
+	// Latency is what the udpbench headers in the payloads told: loss,
+	// reordering, jitter, one-way latency (udprx receiver, unless
+	// --no-latency); absent otherwise.
+	Latency *bench.LatencySummary `json:"latency,omitempty"`
 }
 
 func runRecv(args []string) int {
@@ -46,6 +50,7 @@ func runRecv(args []string) int {
 	bufSize := fs.Int("bufsize", 0, "bytes per datagram buffer; 0 = default (2048)")
 	rcvbuf := fs.Int("rcvbuf", 4<<20, "socket receive buffer (SO_RCVBUF) to request, bytes; 0 = system default")
 	portable := fs.Bool("portable", false, "udprx only: use the portable backend")
+	noLatency := fs.Bool("no-latency", false, "udprx only: do not read the udpbench headers for loss, jitter and latency (a few ns per datagram)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to receive; 0 = until SIGINT/SIGTERM")
 	stopTimeout := fs.Duration("stop-timeout", 10*time.Second, "how long the graceful stop (after SIGINT/SIGTERM or --duration) may take before udpbench gives up on it and exits 1")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
@@ -76,6 +81,7 @@ func runRecv(args []string) int {
 	r, err := bench.NewReceiver(*receiver, bench.RecvConfig{
 		Listen: *listen, Loops: *loops, BatchSize: *batchSize, BufSize: *bufSize,
 		RecvBuffer: *rcvbuf, Portable: *portable, Logger: logger,
+		Track: *receiver == "udprx" && !*noLatency,
 	})
 	if err != nil {
 		return usageError("recv", "%v", err)
@@ -271,6 +277,13 @@ func printRecvSummary(sum recvSummary, asJSON bool) {
 	fmt.Printf("received %d datagrams, %d bytes in %.3fs (%.3f M datagrams/s, %.3f Gbit/s over %.3fs of traffic); loops %d, errors %d, restarts %d, kernel drops %d%s\n",
 		sum.Datagrams, sum.Bytes, sum.Seconds, sum.RatePPS/1e6, sum.Gbps, sum.ActiveSeconds,
 		sum.Loops, sum.Errors, sum.Restarts, sum.KernelDrops, stop)
+	if l := sum.Latency; l != nil && l.Datagrams > 0 {
+		fmt.Printf("udpbench headers: %d datagrams in %d flows, lost %d (%.3f%%), duplicates %d, reordered %d; jitter %v; latency p50 %v p90 %v p99 %v p99.9 %v max %v\n",
+			l.Datagrams, l.Flows, l.Lost, l.LossPercent, l.Duplicates, l.Reordered, l.Jitter, l.P50, l.P90, l.P99, l.P999, l.Max)
+	}
+	if l := sum.Latency; l != nil && l.Foreign > 0 {
+		fmt.Printf("%d datagrams without a udpbench header (not counted for loss or latency)\n", l.Foreign)
+	}
 }
 
 func summarise(name string, r bench.Receiver, start time.Time, stopSeconds float64) recvSummary {
@@ -280,7 +293,7 @@ func summarise(name string, r bench.Receiver, start time.Time, stopSeconds float
 		Datagrams: c.Datagrams, Bytes: c.Bytes, Batches: c.Batches,
 		Seconds: time.Since(start).Seconds(), Loops: c.Loops,
 		KernelDrops: c.KernelDrops, Errors: c.Errors, Restarts: c.Restarts,
-		StopSeconds: stopSeconds,
+		StopSeconds: stopSeconds, Latency: c.Latency,
 	}
 	if !c.First.IsZero() {
 		s.ActiveSeconds = c.Last.Sub(c.First).Seconds()
