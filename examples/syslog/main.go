@@ -1,0 +1,184 @@
+// Command syslog is a small syslog receiver built on the udprx engine: it
+// receives RFC 5424 and RFC 3164 messages over UDP or a unix datagram
+// socket, parses them, counts them by severity, and writes them on
+// standard output, one readable or JSON line each, with Prometheus
+// metrics on /metrics and a graceful stop on SIGINT or SIGTERM.
+//
+//	go run ./examples/syslog --listen udp://127.0.0.1:5514 --json
+//	logger --udp --server 127.0.0.1 --port 5514 -p local0.warning -t myapp hello
+//
+// It shows how to use the engine: a Handler that copies what it keeps
+// (receiver.go), output that never makes a loop wait (output.go), a stop
+// hook that flushes it (Config.OnStop), and metrics in a caller's Set
+// (Config.Metrics). See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/udprx/udprx/engine"
+)
+
+// datagramSize is the receive buffer per datagram. RFC 5426 section 3.2:
+// receivers SHOULD take 2048 bytes and SHOULD try 8192. Longer ones are
+// delivered cut, parsed, and counted as truncated.
+const datagramSize = 8192
+
+func main() {
+	sigs := make(chan os.Signal, 2) // room for the second: Notify never blocks
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, sigs))
+}
+
+// run is the whole program: it returns the exit status, 0 after a
+// graceful stop, 1 after a failure or a stop that overran --stop-timeout,
+// 2 for bad flags. The first signal on sigs starts the stop; a second one
+// cuts it short.
+func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
+	fs := flag.NewFlagSet("syslog", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "udp://127.0.0.1:5514", "where to receive: udp://host:port (udp4://, udp6://), or unixgram:///path for a /dev/log-style socket")
+	metricsAddr := fs.String("metrics", "127.0.0.1:9100", `host:port to serve Prometheus metrics on, at /metrics; "" for none`)
+	asJSON := fs.Bool("json", false, "write one JSON object per message instead of a readable line")
+	stopTimeout := fs.Duration("stop-timeout", 5*time.Second, "how long the graceful stop may take before syslog gives up on it and exits 1")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "syslog: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	if *stopTimeout <= 0 {
+		fmt.Fprintf(stderr, "syslog: --stop-timeout %v: want more than 0\n", *stopTimeout)
+		return 2
+	}
+
+	out := newOutput(stdout, *asJSON)
+	rcv := &receiver{out: out, now: time.Now}
+	set := metrics.NewSet()
+	set.RegisterMetricsWriter(rcv.writeMetrics)
+
+	// Bind the metrics port first: if it is taken, fail before the engine
+	// holds its socket.
+	var ln net.Listener
+	if *metricsAddr != "" {
+		var err error
+		if ln, err = net.Listen("tcp", *metricsAddr); err != nil {
+			fmt.Fprintf(stderr, "syslog: --metrics: %v\n", err)
+			return 1
+		}
+		defer ln.Close()
+	}
+
+	e, err := engine.New(engine.Config{
+		Addr:         *listen,
+		Handler:      rcv,
+		DatagramSize: datagramSize,
+		Metrics:      set,
+		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		// The engine runs this after every loop has drained its socket,
+		// so every datagram queued when the stop began is written out
+		// before the process exits.
+		OnStop: []func(context.Context) error{out.close},
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "syslog: %v\n", err)
+		return 1
+	}
+	go out.run()
+	// First line on stderr, in --listen's own form, so that a script (or
+	// the test) started with port 0 learns the port.
+	fmt.Fprintf(stderr, "syslog: listening on %s://%s\n", e.Addr().Network(), e.Addr())
+
+	if ln != nil {
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+			set.WritePrometheus(w)
+			metrics.WriteProcessMetrics(w)
+		})
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		fmt.Fprintf(stderr, "syslog: metrics on http://%s/metrics\n", ln.Addr())
+	}
+
+	done := make(chan error, 1)
+	// Run's context is never cancelled: stopping is Shutdown's job, so
+	// that the stop has a deadline.
+	go func() { done <- e.Run(context.Background()) }()
+
+	var sig os.Signal
+	select {
+	case err := <-done:
+		// Run ended by itself: the engine failed for good (a loop's
+		// restarts ran out), after its stop sequence, so the output is
+		// flushed.
+		if err == nil {
+			err = errors.New("the engine stopped by itself")
+		}
+		fmt.Fprintf(stderr, "syslog: %s\n", rcv.counts())
+		fmt.Fprintf(stderr, "syslog: %s\n", oneLine(err))
+		return 1
+	case sig = <-sigs:
+	}
+
+	fmt.Fprintf(stderr, "syslog: %s: stopping, up to %v\n", signalName(sig), *stopTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), *stopTimeout)
+	defer cancel()
+	go func() {
+		select {
+		case s := <-sigs:
+			fmt.Fprintf(stderr, "syslog: second %s: cutting the stop short\n", signalName(s))
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	stopErr := e.Shutdown(ctx)
+	runErr := <-done // Run returns once the stop sequence is over
+	fmt.Fprintf(stderr, "syslog: %s\n", rcv.counts())
+	switch {
+	case stopErr != nil:
+		// The drain or the flush was cut short: some messages may not
+		// have been written.
+		fmt.Fprintf(stderr, "syslog: %s\n", oneLine(stopErr))
+		return 1
+	case runErr != nil && !errors.Is(runErr, net.ErrClosed):
+		// net.ErrClosed: the signal came before Run started. Not a failure.
+		fmt.Fprintf(stderr, "syslog: %s\n", oneLine(runErr))
+		return 1
+	}
+	return 0
+}
+
+// oneLine puts an error on one line: errors.Join (several stop hooks
+// failing) separates with newlines.
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
+
+// signalName names the signals syslog stops on as a shell does.
+func signalName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
