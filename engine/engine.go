@@ -302,6 +302,7 @@ type ShutdownError struct {
 	Err error
 }
 
+// Error says which step was cut short and what was left.
 func (e *ShutdownError) Error() string {
 	msg := "udprx: shutdown cut short during " + e.Step
 	if e.Unfinished > 0 {

@@ -98,10 +98,11 @@ var panicDecision = errpolicy.Decision{Verdict: errpolicy.Fatal, Name: "panic",
 
 // PanicError is a panic recovered from the Handler.
 type PanicError struct {
-	Value any
-	Stack []byte
+	Value any    // what the handler panicked with
+	Stack []byte // the loop goroutine's stack at the panic
 }
 
+// Error returns the panic value as text; Stack has the goroutine stack.
 func (p *PanicError) Error() string { return fmt.Sprintf("handler panic: %v", p.Value) }
 
 // run reads until the engine stops (nil) or the socket fails for good
@@ -280,12 +281,13 @@ func hangUp(ev platform.Event) error {
 
 // LoopError is why a loop ended other than by being stopped.
 type LoopError struct {
-	Loop    int
-	Addr    string
-	Verdict errpolicy.Verdict
-	Err     error
+	Loop    int               // the loop's index
+	Addr    string            // the address it received on
+	Verdict errpolicy.Verdict // what the error policy made of Err
+	Err     error             // the cause
 }
 
+// Error names the loop, its address, the cause and the verdict.
 func (e *LoopError) Error() string {
 	return fmt.Sprintf("udprx: loop %d on %s: %v (%s)", e.Loop, e.Addr, e.Err, e.Verdict)
 }
