@@ -24,6 +24,7 @@ func TestImportGraph(t *testing.T) {
 		"batch":              {},
 		"errpolicy":          {},
 		"internal/fakeclock": {},
+		"internal/doccheck":  {},
 		"platform":           {"batch"},
 		"engine":             {"batch", "errpolicy", "platform"},
 		"bench":              {"batch", "engine"},
