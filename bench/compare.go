@@ -119,7 +119,7 @@ func (s TrialSetup) withDefaults() TrialSetup {
 type CompareConfig struct {
 	TrialSetup
 	// Receivers are the receivers to compare, by NewReceiver name, in the
-	// order reported; nil means ReceiverNames().
+	// order reported; nil means DefaultReceivers().
 	Receivers []string
 	// Sizes are the payload sizes, 1..MaxSize each; nil means
 	// DefaultCompareSizes.
@@ -183,7 +183,7 @@ func validateSizes(bad []string, sizes []int) []string {
 func (c CompareConfig) withDefaults() CompareConfig {
 	c.TrialSetup = c.TrialSetup.withDefaults()
 	if len(c.Receivers) == 0 {
-		c.Receivers = ReceiverNames()
+		c.Receivers = DefaultReceivers()
 	}
 	if len(c.Sizes) == 0 {
 		c.Sizes = DefaultCompareSizes

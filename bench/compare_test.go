@@ -90,7 +90,7 @@ func TestCompareShort(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Compare: %v", err)
 	}
-	names := ReceiverNames()
+	names := DefaultReceivers()
 	if len(rep.Trials) != len(names) || len(rep.Rows) != len(names) {
 		t.Fatalf("%d trials, %d rows: want %d each (skipped: %v)", len(rep.Trials), len(rep.Rows), len(names), rep.Skipped)
 	}

@@ -64,10 +64,12 @@ type RecvCounts struct {
 
 // receivers maps a name to a constructor.
 var receivers = map[string]func(RecvConfig) (Receiver, error){
-	"udprx":  newUdprxReceiver,
-	"stdlib": newStdlibReceiver,
-	"xnet":   newXnetReceiver,
-	"gnet":   newGnetReceiver,
+	"udprx":     newUdprxReceiver,
+	"udprx-gro": newUdprxGROReceiver,
+	"stdlib":    newStdlibReceiver,
+	"xnet":      newXnetReceiver,
+	"gnet":      newGnetReceiver,
+	"rawmmsg":   newRawmmsgReceiver,
 }
 
 // ReceiverNames lists the receivers NewReceiver knows, sorted.
@@ -77,6 +79,20 @@ func ReceiverNames() []string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	return names
+}
+
+// DefaultReceivers lists the receivers compared when none are named:
+// every one but "rawmmsg", which is a yardstick (the plainest recvmmsg
+// loop, for measuring what the engine's machinery costs), not a choice a
+// server has.
+func DefaultReceivers() []string {
+	var names []string
+	for _, n := range ReceiverNames() {
+		if n != "rawmmsg" {
+			names = append(names, n)
+		}
+	}
 	return names
 }
 

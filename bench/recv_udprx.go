@@ -20,7 +20,14 @@ type udprxReceiver struct {
 	tracker *Tracker
 }
 
-func newUdprxReceiver(cfg RecvConfig) (Receiver, error) {
+func newUdprxReceiver(cfg RecvConfig) (Receiver, error) { return newUdprx(cfg, false) }
+
+// newUdprxGROReceiver is the engine with UDP GRO: coalesced reads split
+// back into datagrams. Where the kernel refuses GRO it runs without, and
+// Counts().Backend says so.
+func newUdprxGROReceiver(cfg RecvConfig) (Receiver, error) { return newUdprx(cfg, true) }
+
+func newUdprx(cfg RecvConfig, gro bool) (Receiver, error) {
 	r := &udprxReceiver{}
 	handler := engine.HandlerFunc(func(*batch.Batch) { r.a.mark() })
 	if cfg.Track {
@@ -35,6 +42,7 @@ func newUdprxReceiver(cfg RecvConfig) (Receiver, error) {
 		RecvBuffer:   cfg.RecvBuffer,
 		Portable:     cfg.Portable,
 		Logger:       cfg.Logger,
+		GRO:          gro,
 		Handler:      handler,
 	})
 	if err != nil {
@@ -51,15 +59,19 @@ func (r *udprxReceiver) Stop(ctx context.Context) error { return r.e.Shutdown(ct
 func (r *udprxReceiver) Counts() RecvCounts {
 	s := r.e.Stats()
 	c := RecvCounts{
-		Datagrams: s.Datagrams,
-		Bytes:     s.Bytes,
-		Batches:   s.Batches,
-		Errors:    s.Errors,
-		Restarts:  s.Restarts,
-		Loops:     len(s.Loops),
+		Datagrams:   s.Datagrams,
+		Bytes:       s.Bytes,
+		Batches:     s.Batches,
+		Errors:      s.Errors,
+		Restarts:    s.Restarts,
+		KernelDrops: s.KernelDrops,
+		Loops:       len(s.Loops),
 	}
 	if len(s.Loops) > 0 {
 		c.Backend = "udprx/" + s.Loops[0].Socket.Backend
+		if s.Loops[0].Socket.GRO {
+			c.Backend += "+gro"
+		}
 	}
 	r.a.fill(&c)
 	if r.tracker != nil {

@@ -78,6 +78,26 @@ type Config struct {
 	// a stop request. 0 means 16.
 	ReadBudget int
 
+	// GRO turns on UDP generic receive offload (Linux 5.0+): the kernel
+	// hands over a flow's consecutive datagrams as one coalesced read of
+	// up to 64 KiB, which the engine splits back into datagrams without
+	// copying, so the handler sees ordinary datagrams at a fraction of the
+	// kernel's per-datagram cost. Each loop then needs BatchSize slots of
+	// 64 KiB. Where the kernel refuses it the engine runs without and says
+	// so in Stats (LoopStats.Socket.GRO); it never fails to start for it.
+	GRO bool
+
+	// DstAddr fills Datagram.Dst and Datagram.IfIndex with each
+	// datagram's destination address and receiving interface
+	// (IP_PKTINFO/IPV6_PKTINFO): how a server on a wildcard address knows
+	// which of its addresses to answer from. Linux only so far; Stats
+	// says whether it is on.
+	DstAddr bool
+
+	// Timestamps fills Datagram.Timestamp with the kernel's receive time
+	// (SO_TIMESTAMPNS). Linux only so far; Stats says whether it is on.
+	Timestamps bool
+
 	// PinCPU pins loop i's OS thread to CPU i mod runtime.NumCPU() (Linux
 	// only; elsewhere New fails). Pin when the loops have the machine's
 	// receive work to themselves: it keeps a loop's cache warm and stops

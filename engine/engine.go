@@ -86,7 +86,7 @@ func New(cfg Config) (*Engine, error) {
 				e.address = e.addr.String()
 			}
 		}
-		b, err := batch.New(cfg.BatchSize, cfg.DatagramSize)
+		b, err := newBatch(cfg, r.Info())
 		if err != nil {
 			r.Close()
 			e.closeReceivers()
@@ -115,7 +115,21 @@ func (e *Engine) socketOptions() platform.Options {
 		RecvBuffer: e.cfg.RecvBuffer,
 		Portable:   e.cfg.Portable,
 		UnixMode:   e.cfg.UnixMode,
+		GRO:        e.cfg.GRO,
+		PktInfo:    e.cfg.DstAddr,
+		Timestamps: e.cfg.Timestamps,
 	}
+}
+
+// newBatch builds a loop's batch: 64 KiB slots that can each hold a GRO
+// read's datagrams when the kernel granted GRO, DatagramSize slots
+// otherwise. (A re-opened socket asks for the same options, and the
+// kernel that granted GRO once grants it again.)
+func newBatch(cfg Config, info platform.Info) (*batch.Batch, error) {
+	if info.GRO {
+		return batch.NewSegmented(cfg.BatchSize, batch.MaxSlotSize, batch.GROSegments)
+	}
+	return batch.New(cfg.BatchSize, cfg.DatagramSize)
 }
 
 // open opens loop i's socket: binds Addr, or duplicates Sockets[i].
@@ -428,5 +442,6 @@ func (e *Engine) writeMetrics(w io.Writer) {
 	e.set.WritePrometheus(w)
 	for _, l := range e.loops {
 		l.m.writeFill(w)
+		l.writeSocket(w)
 	}
 }

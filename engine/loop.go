@@ -23,9 +23,10 @@ type loop struct {
 	m   *loopMetrics
 	log *errpolicy.Suppressor
 
-	mu       sync.Mutex // guards r against Wake from Shutdown during a re-open
-	r        platform.Receiver
-	sockInfo platform.Info
+	mu          sync.Mutex // guards r against Wake from Shutdown during a re-open
+	r           platform.Receiver
+	sockInfo    platform.Info
+	dropsClosed uint64 // kernel drops of sockets already closed
 
 	streak   errpolicy.Streak
 	backoff  errpolicy.BackoffSchedule
@@ -59,14 +60,42 @@ func (l *loop) setReceiver(r platform.Receiver) {
 	}
 }
 
-// closeReceiver closes the loop's socket, once.
+// closeReceiver closes the loop's socket, once, keeping its count of
+// kernel drops.
 func (l *loop) closeReceiver() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.r != nil {
+		if dc, ok := l.r.(platform.DropCounter); ok {
+			l.dropsClosed += dc.KernelDrops()
+		}
 		l.r.Close()
 		l.r = nil
 	}
+}
+
+// kernelDrops returns the datagrams the kernel dropped for this loop's
+// sockets, the closed ones included (SO_RXQ_OVFL, as of the last read).
+func (l *loop) kernelDrops() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.dropsClosed
+	if dc, ok := l.r.(platform.DropCounter); ok {
+		n += dc.KernelDrops()
+	}
+	return n
+}
+
+// queueInfo reads the current socket's receive queue, where it can.
+func (l *loop) queueInfo() (platform.QueueInfo, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	qr, ok := l.r.(platform.QueueReporter)
+	if !ok {
+		return platform.QueueInfo{}, false
+	}
+	q, err := qr.QueueInfo()
+	return q, err == nil
 }
 
 // wake interrupts the loop's wait (Shutdown).
@@ -181,7 +210,7 @@ func (l *loop) readBurst(r platform.Receiver, budget int) (quiet bool, err error
 			}
 			continue
 		}
-		if n < l.b.Cap() {
+		if !l.b.Full() {
 			return quiet, nil
 		}
 	}

@@ -67,6 +67,17 @@ func (m *loopMetrics) error(d errpolicy.Decision) {
 	m.set.GetOrCreateCounter(fmt.Sprintf("udprx_errors_total{%s,class=%q,errno=%q}", m.label, d.Verdict, d.Name)).Inc()
 }
 
+// writeSocket writes what the kernel says of the loop's socket, read at
+// scrape time: drops (SO_RXQ_OVFL, kept across re-opens) and the receive
+// queue's fill and limit (SO_MEMINFO), where the platform has them.
+func (l *loop) writeSocket(w io.Writer) {
+	fmt.Fprintf(w, "udprx_kernel_drops_total{%s} %d\n", l.m.label, l.kernelDrops())
+	if q, ok := l.queueInfo(); ok {
+		fmt.Fprintf(w, "udprx_socket_queue_bytes{%s} %d\n", l.m.label, q.Queued)
+		fmt.Fprintf(w, "udprx_socket_queue_limit_bytes{%s} %d\n", l.m.label, q.Limit)
+	}
+}
+
 // writeFill writes the batch-fill histogram in Prometheus' cumulative
 // bucket form: the count is the batch counter, the sum the datagram one.
 func (m *loopMetrics) writeFill(w io.Writer) {

@@ -11,12 +11,16 @@ type Stats struct {
 	Truncated uint64 // datagrams cut to DatagramSize
 	Errors    uint64 // receive errors of every class
 	Restarts  uint64 // sockets re-opened after a fatal error
-	Loops     []LoopStats
+	// KernelDrops are datagrams the kernel dropped before the engine could
+	// read them, mostly because a receive buffer was full (Linux:
+	// SO_RXQ_OVFL, current as of each loop's last read; 0 elsewhere).
+	KernelDrops uint64
+	Loops       []LoopStats
 }
 
 // LoopStats is one loop's share of Stats, with the facts of its socket.
 type LoopStats struct {
-	Datagrams, Bytes, Batches, Truncated, Errors, Restarts uint64
+	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops uint64
 	// Socket is what the platform reported when the socket was opened:
 	// the backend and the receive buffer requested and granted.
 	Socket platform.Info
@@ -29,13 +33,14 @@ func (e *Engine) Stats() Stats {
 	s.Loops = make([]LoopStats, len(e.loops))
 	for i, l := range e.loops {
 		ls := LoopStats{
-			Datagrams: l.m.datagrams.Get(),
-			Bytes:     l.m.bytes.Get(),
-			Batches:   l.m.batches.Get(),
-			Truncated: l.m.truncated.Get(),
-			Errors:    l.m.errors.Get(),
-			Restarts:  l.m.restarts.Get(),
-			Socket:    l.info(),
+			Datagrams:   l.m.datagrams.Get(),
+			Bytes:       l.m.bytes.Get(),
+			Batches:     l.m.batches.Get(),
+			Truncated:   l.m.truncated.Get(),
+			Errors:      l.m.errors.Get(),
+			Restarts:    l.m.restarts.Get(),
+			Socket:      l.info(),
+			KernelDrops: l.kernelDrops(),
 		}
 		s.Loops[i] = ls
 		s.Datagrams += ls.Datagrams
@@ -44,6 +49,7 @@ func (e *Engine) Stats() Stats {
 		s.Truncated += ls.Truncated
 		s.Errors += ls.Errors
 		s.Restarts += ls.Restarts
+		s.KernelDrops += ls.KernelDrops
 	}
 	return s
 }

@@ -31,8 +31,11 @@ import (
 // (os.File.Fd) before setting it again.
 //
 // Options: RecvBuffer is requested (SO_RCVBUF is the socket's, so the
-// caller's descriptor sees it too) and Portable chooses the backend;
-// ReusePort and UnixMode act before bind and are refused. Info.ReusePort
+// caller's descriptor sees it too). GRO, PktInfo and Timestamps are set
+// on a UDP socket as Listen sets them, with SO_RXQ_OVFL; they are socket
+// options too, so the caller's own reads would see them (with GRO,
+// coalesced reads). Portable chooses the backend. ReusePort and UnixMode
+// act before bind and are refused. Info.ReusePort
 // is false whatever the socket has, and Info.Path is "": an adopted unix
 // socket's file is never removed, since Adopt did not create it.
 //

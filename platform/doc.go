@@ -21,6 +21,14 @@
 //	adopt_native.go     Adopt: receive on a socket the caller opened
 //	activation_unix.go  ListenFDs: systemd socket activation
 //	intake_linux.go     CloseIntake: stop queueing, for an exact drain
+//	cmsg.go             control messages (GRO size, drops, pktinfo, timestamps): pure parsers
+//	drops_linux.go      KernelDrops (SO_RXQ_OVFL) and QueueInfo (SO_MEMINFO)
+//
+// Per-datagram information is asked for in Options (GRO, PktInfo,
+// Timestamps) and reported in Info as granted; an option the system or
+// kernel lacks is off, never an error. Optional interfaces, asserted on a
+// Receiver, offer what only some backends have: IntakeCloser,
+// DropCounter, QueueReporter.
 //
 // Example:
 //

@@ -21,6 +21,7 @@ import (
 //	sysSocket(family int) (int, error)          non-blocking, close-on-exec
 //	setReusePort(fd int) error                  the option that balances
 //	setRecvBuffer(fd, n int) (int, error)       request n, report granted
+//	setRecvOptions(fd int, opts Options, info *Info)  per-datagram information
 //	newNative(fd int, local net.Addr, info Info, inet bool, release func() error) (Receiver, error)
 //
 // and the constant ReusePortBalances.
@@ -110,6 +111,9 @@ func openUDP(network string, laddr netip.AddrPort, opts Options) (fd int, info I
 	} else {
 		info.RecvBufferGranted, _ = recvBuffer(fd)
 	}
+	// Before bind, so every datagram the socket queues carries what was
+	// asked for.
+	setRecvOptions(fd, opts, &info)
 	if err = unix.Bind(fd, udpToSockaddr(family, laddr)); err != nil {
 		return -1, info, os.NewSyscallError("bind", err)
 	}
@@ -191,6 +195,9 @@ func newReceiver(fd int, local net.Addr, inet bool, opts Options, info Info, rel
 	if err != nil {
 		unix.Close(fd)
 		return nil, err
+	}
+	if inet && !opts.Portable {
+		setRecvOptions(fd, opts, &info)
 	}
 	if opts.Portable {
 		r, err := portableFromFD(fd, local, inet, info, release)

@@ -66,14 +66,21 @@ type Receiver interface {
 	// error, or Wake is called. An error is a failure of the wait itself
 	// (the poller's own fd broke); interruptions by signals are retried.
 	Wait() (Event, error)
-	// Read reads the datagrams already queued, up to b.Cap(), into b
-	// without blocking. b is Reset first. A Batch's datagrams are valid
+	// Read reads the datagrams already queued into b without blocking:
+	// at most one read per slot, so up to len(b.Slots()) datagrams, or
+	// with UDP GRO (Info.GRO) up to b.Cap() once coalesced reads are
+	// split into their datagrams; what a read brought that does not fit
+	// in b is carried over, and the next Read returns it without a
+	// system call. b is Reset first. A Batch's datagrams are valid
 	// until the next Read or Wait on the Receiver (the portable backend
 	// receives in Wait, into the batch last passed to Read). It returns how many it read; 0
-	// with a nil error means nothing was queued. When the socket reports
+	// with a nil error means nothing was queued. After a Read,
+	// b.Full() reports whether more may be queued. When the socket reports
 	// a read shutdown in place of a datagram (see ErrReadShutdown), Read
 	// returns the datagrams before it and ErrReadShutdown. Other errors
-	// are *os.SyscallError wrapping the errno.
+	// are *os.SyscallError wrapping the errno. With GRO on, a Batch whose
+	// slots are smaller than batch.MaxSlotSize is refused with an error
+	// wrapping ErrGROSlotSize, before anything is read.
 	Read(b *batch.Batch) (int, error)
 	// Wake makes the current or next Wait return with Woken. It is safe to
 	// call more than once and concurrently with Wait.
@@ -112,6 +119,28 @@ type Options struct {
 	// should be what keeps other users out. Abstract names (Linux
 	// "@name") have no file and ignore it.
 	UnixMode os.FileMode
+	// GRO turns on UDP generic receive offload (Linux: UDP_GRO): the
+	// kernel may coalesce consecutive datagrams of one flow into one read
+	// of up to 64 KiB, and Read splits it back into its datagrams in the
+	// Batch (nothing is copied), so a caller sees ordinary datagrams and
+	// the kernel's per-datagram cost is paid once per read. It needs
+	// Batches from batch.NewSegmented(n, batch.MaxSlotSize,
+	// batch.GROSegments): Read refuses smaller slots (ErrGROSlotSize).
+	// Where the kernel refuses UDP_GRO (before Linux 5.0), or on the BSDs
+	// and the portable backend, the socket runs without it: Info.GRO says
+	// which. Asking never makes Listen fail.
+	GRO bool
+	// PktInfo asks for each datagram's destination address and receiving
+	// interface (Datagram.Dst, Datagram.IfIndex; Linux: IP_PKTINFO, and
+	// IPV6_RECVPKTINFO on an IPv6 socket, both on a dual-stack one). It
+	// is how a server bound to a wildcard address learns which of its
+	// addresses a datagram was sent to. Linux only so far: Info.PktInfo
+	// says whether it is on.
+	PktInfo bool
+	// Timestamps asks for the kernel's receive time of each datagram
+	// (Datagram.Timestamp; Linux: SO_TIMESTAMPNS). Linux only so far:
+	// Info.Timestamps says whether it is on.
+	Timestamps bool
 }
 
 // Info reports facts about an open Receiver.
@@ -130,6 +159,12 @@ type Info struct {
 	// on Close (absolute); "" for everything else: UDP, abstract names,
 	// adopted sockets.
 	Path string
+	// GRO reports whether UDP GRO is on (Options.GRO, granted).
+	GRO bool
+	// PktInfo reports whether Read fills Datagram.Dst and IfIndex.
+	PktInfo bool
+	// Timestamps reports whether Read fills Datagram.Timestamp.
+	Timestamps bool
 }
 
 // ErrReadShutdown is returned by Read when the kernel handed back an
@@ -137,6 +172,14 @@ type Info struct {
 // shut down for reading returns in place of datagrams. A real UDP datagram,
 // even an empty one, always carries its source address.
 var ErrReadShutdown = errors.New("empty read with no source address: socket shut down for reading")
+
+// ErrGROSlotSize is wrapped by the error Read returns, without reading,
+// when UDP GRO is on (Info.GRO) and the Batch's slots are smaller than
+// batch.MaxSlotSize: the kernel would cut coalesced reads to the slot and
+// the datagrams past the cut would be lost. It is a mistake in the caller,
+// not a condition of the socket: build the Batch with
+// batch.NewSegmented(n, batch.MaxSlotSize, batch.GROSegments).
+var ErrGROSlotSize = errors.New("UDP GRO needs batch slots of batch.MaxSlotSize (64 KiB) bytes")
 
 // ErrAddrInUse is wrapped by the error a "unixgram" Listen returns when
 // another socket has the address: a process answers on the path (or holds

@@ -2,9 +2,11 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -45,6 +47,28 @@ type linuxReceiver struct {
 	// full length in msg_namelen (net/socket.c move_addr_to_user), and
 	// decodeSockaddr reads neither: unix senders are reported as unknown.
 	names []unix.RawSockaddrInet6
+
+	// ctl holds one control buffer (msg_control) of ctlSize bytes per
+	// slot, for the control messages of a UDP socket (controlSpace). A
+	// unix socket gets none: a unix peer can pass file descriptors
+	// (SCM_RIGHTS), which the kernel would install in this process; with
+	// no room it discards them (net/core/scm.c scm_detach_fds) and sets
+	// MSG_CTRUNC, which nothing here reads for unix sockets.
+	ctl     []byte
+	ctlSize int
+	gro     bool // UDP_GRO on: reads may be coalesced; Batches need 64 KiB slots
+
+	// A read not delivered whole (with GRO, one recvmmsg can bring more
+	// datagrams than the Batch holds): entries [next, got) of hdrs are
+	// still to be delivered, the first of them from byte off of its slot.
+	next, got, off int
+
+	// SO_RXQ_OVFL: lastOvfl is the latest drop count a datagram carried,
+	// total the running count widened to 64 bits; both belong to Read,
+	// which publishes total in drops for KernelDrops, any goroutine's.
+	lastOvfl uint32
+	total    uint64
+	drops    atomic.Uint64
 }
 
 // newNative takes over fd, a bound, non-blocking datagram socket. inet is
@@ -54,6 +78,10 @@ type linuxReceiver struct {
 func newNative(fd int, local net.Addr, info Info, inet bool, release func() error) (Receiver, error) {
 	info.Backend = NativeBackend
 	r := &linuxReceiver{fd: fd, epfd: -1, evfd: -1, local: local, info: info, inet: inet, release: release}
+	if inet {
+		r.ctlSize = controlSpace(info)
+		r.gro = info.GRO
+	}
 	var err error
 	if r.id, err = identify(fd); err != nil {
 		return nil, os.NewSyscallError("fstat", err)
@@ -118,18 +146,54 @@ func (r *linuxReceiver) Wait() (Event, error) {
 	}
 }
 
+// controlSpace is the control buffer one datagram of a UDP socket needs
+// for the messages info says are on, plus SO_RXQ_OVFL, always on: the sum
+// of their CMSG_SPACE. The kernel writes only those asked for, in this
+// order (udp_recvmsg, net/ipv4/udp.c and net/ipv6/udp.c: sock_recv_cmsgs
+// for the timestamp and the drop count, udp_cmsg_recv for GRO, then the
+// IP level: on a dual-stack socket an IPv4 datagram gets IPV6_PKTINFO,
+// then IP_PKTINFO; seen on 6.18), so the buffer is never short for a
+// socket Listen opened. An adopted socket can have more turned on by its owner
+// (IP_RECVTOS, say): what does not fit is cut (MSG_CTRUNC, reported as
+// batch.ControlTruncated).
+func controlSpace(info Info) int {
+	n := hostCmsg.space(4) // SO_RXQ_OVFL: __u32
+	if info.GRO {
+		n += hostCmsg.space(4) // UDP_GRO: int
+	}
+	if info.PktInfo {
+		// struct in_pktinfo and struct in6_pktinfo: a dual-stack
+		// socket's IPv4 datagrams carry both.
+		n += hostCmsg.space(unix.SizeofInet4Pktinfo) + hostCmsg.space(unix.SizeofInet6Pktinfo)
+	}
+	if info.Timestamps {
+		n += hostCmsg.space(16) // struct __kernel_timespec
+	}
+	return n
+}
+
 // Read reads with one recvmmsg(2) call. It is a raw system call: the socket
 // is non-blocking, so the call never parks the thread, and skipping the
 // scheduler's entersyscall/exitsyscall is worth about 7% of the receive
 // rate (FACTS.md). Waiting happens in Wait, through the ordinary path.
+//
+// A datagram that came without control messages (msg_controllen 0: no
+// option asked for any, nothing dropped yet, not coalesced) costs two
+// comparisons more than a plain read; the others are parsed (cmsg.go).
 func (r *linuxReceiver) Read(b *batch.Batch) (int, error) {
 	if b != r.bound {
-		r.bind(b)
+		if err := r.bind(b); err != nil {
+			return 0, err
+		}
 	}
 	b.Reset()
+	if r.next < r.got {
+		return r.deliver(b) // the rest of the last read: no system call
+	}
 	hdrs := r.hdrs
 	for i := range hdrs {
 		hdrs[i].Hdr.Namelen = unix.SizeofSockaddrInet6
+		hdrs[i].Hdr.SetControllen(r.ctlSize)
 		hdrs[i].Hdr.Flags = 0
 	}
 	n, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(r.fd),
@@ -140,11 +204,31 @@ func (r *linuxReceiver) Read(b *batch.Batch) (int, error) {
 		}
 		return 0, os.NewSyscallError("recvmmsg", e)
 	}
+	r.next, r.got, r.off = 0, int(n), 0
+	return r.deliver(b)
+}
+
+// deliver appends entries [r.next, r.got) of the last recvmmsg to b, until
+// b is full; what does not fit stays for the next Read.
+func (r *linuxReceiver) deliver(b *batch.Batch) (int, error) {
+	hdrs := r.hdrs
 	size := b.SlotSize()
-	for i := range int(n) {
+	for i := r.next; i < r.got; i++ {
 		h := &hdrs[i]
 		if r.inet && h.Len == 0 && h.Hdr.Namelen == 0 {
-			return i, ErrReadShutdown
+			r.next = r.got
+			return b.Len(), ErrReadShutdown
+		}
+		if b.Room() == 0 {
+			r.next = i // only after a coalesced read filled b
+			return b.Len(), nil
+		}
+		if h.Hdr.Controllen != 0 || h.Hdr.Flags&unix.MSG_CTRUNC != 0 {
+			if !r.appendControl(b, i, size) {
+				r.next = i
+				return b.Len(), nil
+			}
+			continue
 		}
 		var f batch.Flags
 		if h.Hdr.Flags&unix.MSG_TRUNC != 0 {
@@ -152,16 +236,83 @@ func (r *linuxReceiver) Read(b *batch.Batch) (int, error) {
 		}
 		b.Append(i, min(int(h.Len), size), decodeSockaddr(&r.names[i], h.Hdr.Namelen), f)
 	}
-	return int(n), nil
+	r.next = r.got
+	return b.Len(), nil
 }
 
-// bind points one mmsghdr, iovec and sockaddr at each slot of b. It runs
-// once per batch: the engine reads into the same batch for a loop's life.
-func (r *linuxReceiver) bind(b *batch.Batch) {
+// appendControl appends entry i, which came with control messages: its
+// metadata, and with GRO its segments. It returns false if b could not
+// take all of it; r.off then says how much of the slot it took.
+//
+// MSG_CTRUNC: the kernel had more control messages than the buffer held.
+// The datagram is flagged batch.ControlTruncated. A UDP_GRO message that
+// was written whole is still exact (put_cmsg writes a message whole or
+// sets MSG_CTRUNC and cuts it, and the parser never reads a cut one); if
+// it was cut or not written, the read may be coalesced but its segment
+// size is unknown, and it is delivered as one datagram: never split at a
+// guessed size.
+func (r *linuxReceiver) appendControl(b *batch.Batch, i, size int) bool {
+	h := &r.hdrs[i]
+	clen := min(int(h.Hdr.Controllen), r.ctlSize)
+	var c ctlInfo
+	base := i * r.ctlSize
+	hostCmsg.parse(r.ctl[base:base+clen:base+clen], &c)
+	if c.hasDrops {
+		r.noteDrops(c.drops)
+	}
+	var f batch.Flags
+	if h.Hdr.Flags&unix.MSG_TRUNC != 0 {
+		f |= batch.Truncated
+	}
+	if h.Hdr.Flags&unix.MSG_CTRUNC != 0 {
+		f |= batch.ControlTruncated
+	}
+	src := decodeSockaddr(&r.names[i], h.Hdr.Namelen)
+	off := 0
+	if i == r.next {
+		off = r.off // 0 unless resuming a coalesced read
+	}
+	n := min(int(h.Len), size) - off
+	room := b.Room()
+	if batch.Segments(n, c.gro) <= room {
+		b.AppendSegments(i, off, n, c.gro, src, f, c.meta)
+		r.off = 0
+		return true
+	}
+	// Only a coalesced read can overflow b (room is at least 1 here):
+	// deliver the segments that fit, whole, and the rest next time.
+	part := room * c.gro
+	b.AppendSegments(i, off, part, c.gro, src, f&^batch.Truncated, c.meta)
+	r.off = off + part
+	return false
+}
+
+// noteDrops records an SO_RXQ_OVFL count. Datagrams queued concurrently
+// on two CPUs can carry counts out of order, and the 32-bit count wraps,
+// so it is compared in serial-number arithmetic (RFC 1982): a count
+// behind the latest is ignored, one ahead adds the difference.
+func (r *linuxReceiver) noteDrops(v uint32) {
+	if d := v - r.lastOvfl; int32(d) > 0 {
+		r.lastOvfl = v
+		r.total += uint64(d)
+		r.drops.Store(r.total)
+	}
+}
+
+// bind points one mmsghdr, iovec, sockaddr and control buffer at each
+// slot of b. It runs once per batch: the engine reads into the same batch
+// for a loop's life. Anything carried over from a read into the previous
+// Batch is dropped with it. With GRO on it refuses slots smaller than
+// batch.MaxSlotSize (ErrGROSlotSize): a coalesced read would be cut.
+func (r *linuxReceiver) bind(b *batch.Batch) error {
+	if r.gro && b.SlotSize() < batch.MaxSlotSize {
+		return fmt.Errorf("platform: read into slots of %d bytes with UDP GRO on: %w", b.SlotSize(), ErrGROSlotSize)
+	}
 	slots := b.Slots()
 	r.hdrs = make([]unix.Mmsghdr, len(slots))
 	r.iovs = make([]unix.Iovec, len(slots))
 	r.names = make([]unix.RawSockaddrInet6, len(slots))
+	r.ctl = make([]byte, len(slots)*r.ctlSize)
 	for i, s := range slots {
 		r.iovs[i].Base = &s[0]
 		r.iovs[i].SetLen(len(s))
@@ -170,8 +321,13 @@ func (r *linuxReceiver) bind(b *batch.Batch) {
 		h.Namelen = unix.SizeofSockaddrInet6
 		h.Iov = &r.iovs[i]
 		h.SetIovlen(1)
+		if r.ctlSize > 0 {
+			h.Control = &r.ctl[i*r.ctlSize]
+		}
 	}
 	r.bound = b
+	r.next, r.got, r.off = 0, 0, 0
+	return nil
 }
 
 func (r *linuxReceiver) Wake() error {

@@ -39,3 +39,11 @@ func setRecvBuffer(fd, n int) (int, error) {
 	}
 	return recvBuffer(fd)
 }
+
+// setRecvOptions would turn on the per-datagram information opts asks for;
+// on the BSDs it turns on nothing yet, and info says so (GRO, PktInfo and
+// Timestamps stay false). The equivalents exist (IP_RECVDSTADDR with
+// IP_RECVIF, or IP_RECVPKTINFO on darwin; IPV6_RECVPKTINFO; SO_TIMESTAMP)
+// but the recvmsg drain does not read control messages yet, and there is
+// no GRO and no SO_RXQ_OVFL (so no DropCounter either).
+func setRecvOptions(fd int, opts Options, info *Info) {}

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"os"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -36,4 +37,64 @@ func setRecvBuffer(fd, n int) (int, error) {
 		}
 	}
 	return recvBuffer(fd)
+}
+
+// groRefused records that the kernel refused UDP_GRO once (ENOPROTOOPT:
+// before Linux 5.0 udp_lib_setsockopt does not know it), so later sockets
+// do not ask again: the capability is probed once per process, on the
+// first socket that wants it, and kept as data.
+var groRefused atomic.Bool
+
+// setRecvOptions turns on the per-datagram information opts asks for on
+// fd, a UDP socket (AF_INET or AF_INET6), and SO_RXQ_OVFL always, and
+// records in info what is on. An option the kernel refuses stays off: it
+// is never an error, and Info says what the socket has (SO_RXQ_OVFL,
+// refused only before Linux 2.6.33, leaves KernelDrops at 0).
+//
+// SO_RXQ_OVFL adds no control message while nothing is dropped:
+// sock_recv_drops (include/net/sock.h) writes one only for a datagram
+// queued while the socket's drop count is non-zero. It is not quite free:
+// with the flag set, udp_recvmsg calls __sock_recv_cmsgs (net/socket.c)
+// for every datagram, measured at 1.5 to 2% of a queue drain's time
+// (BenchmarkRead, 64-byte datagrams, 6.18). And once one datagram has been
+// dropped, every later one carries the count (__udp_enqueue_schedule_skb
+// stamps each with sk_drops; seen on 6.18), so a socket that has
+// overflowed once pays for one control message per datagram from then on,
+// kernel and parser together about 10% of a drain's time per datagram
+// (BenchmarkRead/dropped-before against /plain). SO_MEMINFO
+// (QueueReporter) gives the same count exactly, at scrape time, for
+// nothing per datagram.
+func setRecvOptions(fd int, opts Options, info *Info) {
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1)
+	if opts.GRO && !groRefused.Load() {
+		err := unix.SetsockoptInt(fd, unix.SOL_UDP, unix.UDP_GRO, 1)
+		if err == unix.ENOPROTOOPT {
+			groRefused.Store(true)
+		}
+		info.GRO = err == nil
+	}
+	if opts.PktInfo {
+		family, _ := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+		if family == unix.AF_INET6 {
+			info.PktInfo = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1) == nil
+			// A dual-stack socket's IPv4 datagrams get IPV6_PKTINFO
+			// with a v4-mapped address (ip6_datagram_recv_common_ctl,
+			// net/ipv6/datagram.c); IP_PKTINFO as well gives them
+			// struct in_pktinfo, as an AF_INET socket's. Refused on a
+			// v6-only socket, which needs no IPv4 answer.
+			unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_PKTINFO, 1)
+		} else {
+			info.PktInfo = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_PKTINFO, 1) == nil
+		}
+	}
+	if opts.Timestamps {
+		// SO_TIMESTAMPNS_NEW (Linux 5.1) gives a 64-bit timespec on
+		// every architecture; the old option a native one, which on
+		// 32-bit systems ends in 2038. The parser reads either.
+		err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS_NEW, 1)
+		if err != nil {
+			err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS_OLD, 1)
+		}
+		info.Timestamps = err == nil
+	}
 }

@@ -57,7 +57,7 @@ command line.`,
 
 func runCompare(args []string) int {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	receivers := fs.String("receivers", strings.Join(bench.ReceiverNames(), ","), "compare the receivers in the comma-separated `LIST`, in that order")
+	receivers := fs.String("receivers", strings.Join(bench.DefaultReceivers(), ","), "compare the receivers in the comma-separated `LIST`, in that order (known: "+strings.Join(bench.ReceiverNames(), ", ")+")")
 	sizes := fs.String("sizes", "64,512,1400", fmt.Sprintf("compare at every UDP payload size in the comma-separated `LIST`, in bytes, each 1..%d", bench.MaxSize))
 	rate := fs.Float64("rate", 0, "send `N` datagrams per second in every trial; 0 = as fast as the sender can")
 	duration := fs.Duration("duration", bench.DefaultCompareDuration, "run the sender for `DURATION` in each trial")

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/udprx/udprx/bench"
 )
 
 // captureRun runs a command function in this process with its standard
@@ -93,7 +95,7 @@ func TestCompareZerolossBadFlags(t *testing.T) {
 // default.
 func TestCompareZerolossHelp(t *testing.T) {
 	for cmd, want := range map[string][]string{
-		"compare": {"--receivers LIST", "(default gnet,stdlib,udprx,xnet)", "--sizes LIST", "(default 64,512,1400)",
+		"compare": {"--receivers LIST", "(default " + strings.Join(bench.DefaultReceivers(), ",") + ")", "--sizes LIST", "(default 64,512,1400)",
 			"--rate N", "--duration DURATION", "(default 5s)", "--reps N", "(default 3)", "--quick", "--loops N", "(default 1)",
 			"--batch N", "(default 1024)", "--rcvbuf BYTES", "(default 4194304)", "--no-gso", "--pin", "--json", "--out FILE",
 			"--quiet", "--sender PATH"},

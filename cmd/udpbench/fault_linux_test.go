@@ -304,8 +304,10 @@ func TestGnetShutdownFromOutside(t *testing.T) {
 	sum := p.wait(t)
 	logs := p.logLines()
 	t.Logf("gnet/v2 after an outside shutdown: %.1f%% of a core over 3s, %d log lines, summary %v", share*100, len(logs), sum)
-	// A spinning loop takes a whole core; allow for a busy CI machine.
-	if share < 0.3 {
+	// A spinning loop takes a whole core when it can get one; other
+	// packages' tests saturate both cores of CI at times, so hold gnet to
+	// the line udprx must stay under: an idle loop uses next to nothing.
+	if share < 0.05 {
 		t.Errorf("gnet used %.1f%% of a core after the shutdown: it no longer spins as FACTS.md and the README say", share*100)
 	}
 }

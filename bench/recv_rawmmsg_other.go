@@ -1,0 +1,17 @@
+//go:build !linux
+
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+// newRawmmsgReceiver reports that the raw recvmmsg yardstick exists only
+// on Linux, the one system with recvmmsg(2) udprx reads with. The error
+// wraps errors.ErrUnsupported so callers and tests can tell "not here"
+// from a failure.
+func newRawmmsgReceiver(RecvConfig) (Receiver, error) {
+	return nil, fmt.Errorf("bench: rawmmsg receiver needs recvmmsg(2), which %s lacks: %w", runtime.GOOS, errors.ErrUnsupported)
+}

@@ -1,0 +1,152 @@
+package engine
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/udprx/udprx/batch"
+)
+
+// gsoSend sends count datagrams of size bytes to addr as UDP GSO
+// super-packets of segs segments (UDP_SEGMENT), as the GSO sender does.
+func gsoSend(t *testing.T, addr *net.UDPAddr, count, size, segs int) {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.SetsockoptInt(fd, unix.SOL_UDP, unix.UDP_SEGMENT, size); err != nil {
+		t.Skipf("no UDP GSO: %v", err)
+	}
+	to := &unix.SockaddrInet4{Port: addr.Port}
+	copy(to.Addr[:], addr.IP.To4())
+	buf := make([]byte, size*segs)
+	for sent := 0; sent < count; sent += segs {
+		if err := unix.Sendto(fd, buf[:size*min(segs, count-sent)], 0, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestGRO: with GRO on, a GSO sender's super-packets reach the handler as
+// the individual datagrams they were made of.
+func TestGRO(t *testing.T) {
+	var mu sync.Mutex
+	sizes := map[int]int{}
+	c := newCollector()
+	e := startEngine(t, Config{Addr: "udp4://127.0.0.1:0", Loops: 1, GRO: true, RecvBuffer: 8 << 20,
+		Handler: HandlerFunc(func(b *batch.Batch) {
+			mu.Lock()
+			for _, d := range b.Datagrams() {
+				sizes[len(d.Payload)]++
+			}
+			mu.Unlock()
+			c.HandleBatch(b)
+		})})
+	if !e.Stats().Loops[0].Socket.GRO {
+		t.Skip("the kernel refused UDP_GRO")
+	}
+	gsoSend(t, e.Addr().(*net.UDPAddr), 6400, 64, 64)
+	c.waitFor(t, testContext(t), 6400)
+	mu.Lock()
+	defer mu.Unlock()
+	if sizes[64] != 6400 || len(sizes) != 1 {
+		t.Errorf("datagram sizes %v, want 6400 of 64 bytes", sizes)
+	}
+	if st := e.Stats(); st.Batches >= 6400/64*2 {
+		t.Errorf("%d batches for 6400 datagrams: GRO did not coalesce", st.Batches)
+	}
+}
+
+// TestKernelDrops overflows a small receive buffer while the handler is
+// held, and checks the engine's count equals the kernel's own for the
+// socket (SO_MEMINFO), in Stats and in the metrics.
+func TestKernelDrops(t *testing.T) {
+	h := newHeld()
+	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, RecvBuffer: 4096, Handler: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- e.Run(context.Background()) }()
+	defer func() { e.Shutdown(context.Background()); <-ran }()
+	conn, err := net.DialUDP("udp", nil, e.Addr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("first"))
+	<-h.entered // the loop is stuck in the handler: the buffer fills
+	for range 500 {
+		conn.Write(make([]byte, 100))
+	}
+	q, ok := e.loops[0].queueInfo()
+	if !ok || !q.HasDrops || q.Drops == 0 {
+		t.Fatalf("SO_MEMINFO: %+v (ok %v), want drops", q, ok)
+	}
+	close(h.release)
+	// The kernel reports the count with the first datagram queued after
+	// a drop: send probes until one gets through and the engine's count
+	// catches up with the kernel's current one (a probe may be dropped
+	// itself while the queue is still full, moving the kernel's count on).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		now, _ := e.loops[0].queueInfo()
+		got := e.Stats().KernelDrops
+		if got == now.Drops && got >= q.Drops {
+			t.Logf("%d kernel drops, counted alike by the engine and SO_MEMINFO", got)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("engine counts %d kernel drops, the kernel %d", got, now.Drops)
+		}
+		conn.Write([]byte("after"))
+		time.Sleep(time.Millisecond) // pacing the probes, not ordering
+	}
+}
+
+// TestDstAddrAndTimestamps: a socket on the wildcard address learns each
+// datagram's destination and the kernel's receive time.
+func TestDstAddrAndTimestamps(t *testing.T) {
+	type seen struct {
+		dst   netip.Addr
+		ifidx uint32
+		ts    int64
+	}
+	got := make(chan seen, 1)
+	e := startEngine(t, Config{Addr: "udp4://0.0.0.0:0", Loops: 1, DstAddr: true, Timestamps: true,
+		Handler: HandlerFunc(func(b *batch.Batch) {
+			d := b.Datagrams()[0]
+			select {
+			case got <- seen{d.Dst, d.IfIndex, d.Timestamp}:
+			default:
+			}
+		})})
+	info := e.Stats().Loops[0].Socket
+	if !info.PktInfo || !info.Timestamps {
+		t.Fatalf("Socket %+v: want PktInfo and Timestamps on", info)
+	}
+	port := e.Addr().(*net.UDPAddr).Port
+	conn, err := net.DialUDP("udp", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	before := time.Now()
+	conn.Write([]byte("where"))
+	s := <-got
+	lo, _ := net.InterfaceByName("lo")
+	if s.dst != netip.MustParseAddr("127.0.0.1") || (lo != nil && s.ifidx != uint32(lo.Index)) {
+		t.Errorf("Dst %v IfIndex %d, want 127.0.0.1 on lo", s.dst, s.ifidx)
+	}
+	if ts := time.Unix(0, s.ts); ts.Before(before.Add(-time.Second)) || ts.After(time.Now().Add(time.Second)) {
+		t.Errorf("Timestamp %v, want about %v", ts, before)
+	}
+}
