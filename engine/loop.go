@@ -66,24 +66,34 @@ func (l *loop) closeReceiver() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.r != nil {
-		if dc, ok := l.r.(platform.DropCounter); ok {
-			l.dropsClosed += dc.KernelDrops()
-		}
+		l.dropsClosed += socketDrops(l.r)
 		l.r.Close()
 		l.r = nil
 	}
 }
 
 // kernelDrops returns the datagrams the kernel dropped for this loop's
-// sockets, the closed ones included (SO_RXQ_OVFL, as of the last read).
+// sockets, the closed ones included.
 func (l *loop) kernelDrops() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := l.dropsClosed
-	if dc, ok := l.r.(platform.DropCounter); ok {
-		n += dc.KernelDrops()
+	return l.dropsClosed + socketDrops(l.r)
+}
+
+// socketDrops asks the kernel how many datagrams it dropped for r's
+// socket: SO_MEMINFO, exact and read only when asked (SO_RXQ_OVFL would
+// cost every datagram after the first drop; see platform's
+// setRecvOptions), else what SO_RXQ_OVFL messages reported, else 0.
+func socketDrops(r platform.Receiver) uint64 {
+	if qr, ok := r.(platform.QueueReporter); ok {
+		if q, err := qr.QueueInfo(); err == nil && q.HasDrops {
+			return q.Drops
+		}
 	}
-	return n
+	if dc, ok := r.(platform.DropCounter); ok {
+		return dc.KernelDrops()
+	}
+	return 0
 }
 
 // queueInfo reads the current socket's receive queue, where it can.

@@ -68,8 +68,8 @@ func (m *loopMetrics) error(d errpolicy.Decision) {
 }
 
 // writeSocket writes what the kernel says of the loop's socket, read at
-// scrape time: drops (SO_RXQ_OVFL, kept across re-opens) and the receive
-// queue's fill and limit (SO_MEMINFO), where the platform has them.
+// scrape time (SO_MEMINFO, where the platform has it): drops, kept across
+// re-opens, and the receive queue's fill and limit.
 func (l *loop) writeSocket(w io.Writer) {
 	fmt.Fprintf(w, "udprx_kernel_drops_total{%s} %d\n", l.m.label, l.kernelDrops())
 	if q, ok := l.queueInfo(); ok {

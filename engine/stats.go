@@ -12,8 +12,8 @@ type Stats struct {
 	Errors    uint64 // receive errors of every class
 	Restarts  uint64 // sockets re-opened after a fatal error
 	// KernelDrops are datagrams the kernel dropped before the engine could
-	// read them, mostly because a receive buffer was full (Linux:
-	// SO_RXQ_OVFL, current as of each loop's last read; 0 elsewhere).
+	// read them, mostly because a receive buffer was full (Linux: each
+	// socket's SO_MEMINFO count, read by Stats; 0 elsewhere).
 	KernelDrops uint64
 	Loops       []LoopStats
 }

@@ -50,6 +50,9 @@ func BenchmarkRead(b *testing.B) {
 			}
 			f := newFiller(b, r.LocalAddr(), bc.gso)
 			if bc.drop {
+				// What a socket with SO_RXQ_OVFL pays once it has dropped
+				// (why Listen leaves it off): turn it on to measure.
+				rxqOvflB(b, r)
 				small := r.(*linuxReceiver).fd
 				unix.SetsockoptInt(small, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4096)
 				f.fill(b, 1024)
@@ -144,5 +147,11 @@ func (f *filler) fill(b *testing.B, n int) {
 			b.Fatal("sendmmsg:", e)
 		}
 		sent += int(k) * per
+	}
+}
+
+func rxqOvflB(b *testing.B, r Receiver) {
+	if err := unix.SetsockoptInt(r.(*linuxReceiver).fd, unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1); err != nil {
+		b.Fatal(err)
 	}
 }

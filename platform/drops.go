@@ -1,8 +1,10 @@
 package platform
 
 // DropCounter is implemented by receivers that learn from the kernel how
-// many datagrams it dropped for their socket: the Linux backend, from
-// SO_RXQ_OVFL, which it turns on for every UDP socket.
+// many datagrams it dropped for their socket with each datagram: the Linux
+// backend, from SO_RXQ_OVFL control messages, which arrive only where the
+// socket's owner turned the flag on (Listen leaves it off: see
+// setRecvOptions; QueueReporter gives the count without its cost).
 type DropCounter interface {
 	// KernelDrops returns the cumulative number of datagrams the kernel
 	// dropped for this socket (a full receive buffer, mostly), as last

@@ -346,6 +346,9 @@ func rcvbufErrors(t *testing.T) uint64 {
 // (other sockets may drop meanwhile: at least ours).
 func TestLinuxKernelDrops(t *testing.T) {
 	r := listenT(t, "udp4", "127.0.0.1:0", Options{RecvBuffer: 4096})
+	// Listen leaves SO_RXQ_OVFL off (its cost: see setRecvOptions); turn
+	// it on as the owner of an adopted socket may, to test the parser.
+	rxqOvfl(t, r)
 	dc := r.(DropCounter)
 	c, err := net.DialUDP("udp", nil, r.LocalAddr().(*net.UDPAddr))
 	if err != nil {
@@ -540,6 +543,9 @@ func TestLinuxOptionsAllocs(t *testing.T) {
 				tc.opts.RecvBuffer = 4096
 			}
 			r := listenT(t, "udp4", "127.0.0.1:0", tc.opts)
+			if tc.name == "dropping" {
+				rxqOvfl(t, r) // the parser's path, as on an adopted socket
+			}
 			var b *batch.Batch
 			if r.Info().GRO {
 				b = segmented(t, 8, batch.GROSegments)
@@ -674,5 +680,13 @@ func TestLinuxGROControlTruncated(t *testing.T) {
 	}
 	if len(got[1].Payload) != 50 {
 		t.Errorf("plain datagram: %d bytes, flags %b", len(got[1].Payload), got[1].Flags)
+	}
+}
+
+// rxqOvfl turns SO_RXQ_OVFL on for r's socket, which Listen leaves off.
+func rxqOvfl(t *testing.T, r Receiver) {
+	t.Helper()
+	if err := unix.SetsockoptInt(r.(*linuxReceiver).fd, unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1); err != nil {
+		t.Fatal(err)
 	}
 }

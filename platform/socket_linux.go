@@ -46,26 +46,23 @@ func setRecvBuffer(fd, n int) (int, error) {
 var groRefused atomic.Bool
 
 // setRecvOptions turns on the per-datagram information opts asks for on
-// fd, a UDP socket (AF_INET or AF_INET6), and SO_RXQ_OVFL always, and
-// records in info what is on. An option the kernel refuses stays off: it
-// is never an error, and Info says what the socket has (SO_RXQ_OVFL,
-// refused only before Linux 2.6.33, leaves KernelDrops at 0).
+// fd, a UDP socket (AF_INET or AF_INET6), and records in info what is on.
+// An option the kernel refuses stays off: it is never an error, and Info
+// says what the socket has.
 //
-// SO_RXQ_OVFL adds no control message while nothing is dropped:
-// sock_recv_drops (include/net/sock.h) writes one only for a datagram
-// queued while the socket's drop count is non-zero. It is not quite free:
-// with the flag set, udp_recvmsg calls __sock_recv_cmsgs (net/socket.c)
-// for every datagram, measured at 1.5 to 2% of a queue drain's time
+// SO_RXQ_OVFL is deliberately left off. It is not free even while nothing
+// is dropped: with the flag set, udp_recvmsg calls __sock_recv_cmsgs
+// (net/socket.c) for every datagram, 1.5 to 2% of a queue drain's time
 // (BenchmarkRead, 64-byte datagrams, 6.18). And once one datagram has been
 // dropped, every later one carries the count (__udp_enqueue_schedule_skb
 // stamps each with sk_drops; seen on 6.18), so a socket that has
-// overflowed once pays for one control message per datagram from then on,
-// kernel and parser together about 10% of a drain's time per datagram
-// (BenchmarkRead/dropped-before against /plain). SO_MEMINFO
-// (QueueReporter) gives the same count exactly, at scrape time, for
-// nothing per datagram.
+// overflowed once pays about 10% per datagram from then on, just when it
+// is overloaded (BenchmarkRead/dropped-before against /plain). SO_MEMINFO
+// (QueueReporter) gives the same per-socket count exactly, at scrape time,
+// for nothing per datagram: that is what the engine counts. Read still
+// parses the count where a socket's owner turned the flag on (an adopted
+// socket), and KernelDrops reports it.
 func setRecvOptions(fd int, opts Options, info *Info) {
-	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1)
 	if opts.GRO && !groRefused.Load() {
 		err := unix.SetsockoptInt(fd, unix.SOL_UDP, unix.UDP_GRO, 1)
 		if err == unix.ENOPROTOOPT {
