@@ -446,6 +446,9 @@ func (tr *trialRunner) senderArgs(addr string, spec trialSpec) []string {
 		"--rate", strconv.FormatFloat(spec.rate, 'f', -1, 64),
 		"--duration", spec.duration.String(),
 		"--batch", strconv.Itoa(tr.setup.Batch),
+		// One flow per loop, so SO_REUSEPORT can spread the load over
+		// every loop's socket (one flow always hashes to one socket).
+		"--flows", strconv.Itoa(max(tr.setup.Loops, 1)),
 		"--json", "--quiet")
 	if tr.gso {
 		args = append(args, "--gso")

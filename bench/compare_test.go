@@ -41,6 +41,7 @@ func TestSenderHelper(t *testing.T) {
 	fs.Float64Var(&cfg.Rate, "rate", 0, "")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "")
 	fs.IntVar(&cfg.Batch, "batch", 0, "")
+	fs.IntVar(&cfg.Flows, "flows", 0, "")
 	fs.BoolVar(&cfg.GSO, "gso", false, "")
 	fs.Bool("json", false, "")
 	fs.Bool("quiet", false, "")
@@ -217,7 +218,7 @@ func TestCompareValidate(t *testing.T) {
 func TestSenderArgs(t *testing.T) {
 	tr := &trialRunner{setup: TrialSetup{SenderCommand: []string{"/bin/udpbench", "send"}}.withDefaults(), gso: true}
 	got := strings.Join(tr.senderArgs("127.0.0.1:9", trialSpec{size: 1400, rate: 12500.5, duration: 1500 * time.Millisecond}), " ")
-	want := "send --to 127.0.0.1:9 --size 1400 --rate 12500.5 --duration 1.5s --batch 1024 --json --quiet --gso"
+	want := "send --to 127.0.0.1:9 --size 1400 --rate 12500.5 --duration 1.5s --batch 1024 --flows 1 --json --quiet --gso"
 	if got != want {
 		t.Errorf("args %q\nwant %q", got, want)
 	}
