@@ -127,15 +127,7 @@ func runCompare(args []string) int {
 
 	status := exitOK
 	if len(rep.Trials) > 0 {
-		if *asJSON {
-			err = rep.WriteJSON(os.Stdout)
-		} else {
-			err = rep.WriteText(os.Stdout)
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "udpbench compare: %v\n", err)
-			status = exitError
-		}
+		status = writeReport("compare", rep, *asJSON)
 		if *out != "" {
 			if err := bench.SaveChart(*out, rep); err != nil {
 				fmt.Fprintf(os.Stderr, "udpbench compare: %v\n", err)
@@ -145,14 +137,40 @@ func runCompare(args []string) int {
 			}
 		}
 	}
-	if runErr != nil {
-		if errors.Is(runErr, context.Canceled) {
-			runErr = errors.New("interrupted")
-		}
-		fmt.Fprintf(os.Stderr, "udpbench compare: %v\n", runErr)
-		status = exitError
+	return max(status, runStatus("compare", runErr))
+}
+
+// report is what compare and zeroloss print: as text, or as JSON.
+type report interface {
+	WriteJSON(w io.Writer) error
+	WriteText(w io.Writer) error
+}
+
+// writeReport prints rep on standard output and returns the exit status:
+// exitError (the error on one line on standard error) if it could not.
+func writeReport(name string, rep report, asJSON bool) int {
+	write := rep.WriteText
+	if asJSON {
+		write = rep.WriteJSON
 	}
-	return status
+	if err := write(os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "udpbench %s: %v\n", name, err)
+		return exitError
+	}
+	return exitOK
+}
+
+// runStatus reports a run's error on one line ("interrupted" for a
+// signal) and returns exitError, or exitOK for none.
+func runStatus(name string, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, context.Canceled) {
+		err = errors.New("interrupted")
+	}
+	fmt.Fprintf(os.Stderr, "udpbench %s: %v\n", name, err)
+	return exitError
 }
 
 // trialFlags defines on fs the flags that set up trials, shared by compare

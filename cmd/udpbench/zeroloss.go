@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -111,22 +110,7 @@ func runZeroloss(args []string) int {
 
 	status := exitOK
 	if len(rep.Trials) > 0 {
-		if *asJSON {
-			err = rep.WriteJSON(os.Stdout)
-		} else {
-			err = rep.WriteText(os.Stdout)
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "udpbench zeroloss: %v\n", err)
-			status = exitError
-		}
+		status = writeReport("zeroloss", rep, *asJSON)
 	}
-	if runErr != nil {
-		if errors.Is(runErr, context.Canceled) {
-			runErr = errors.New("interrupted")
-		}
-		fmt.Fprintf(os.Stderr, "udpbench zeroloss: %v\n", runErr)
-		status = exitError
-	}
-	return status
+	return max(status, runStatus("zeroloss", runErr))
 }
