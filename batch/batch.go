@@ -112,6 +112,8 @@ type Batch struct {
 	slotSize int
 	maxSegs  int // datagrams per slot the capacity was sized for
 	used     int // Append and AppendSegments calls since Reset: slots read into
+	nbytes   int // payload bytes held, kept as datagrams are appended
+	ntrunc   int // datagrams held that are flagged Truncated
 }
 
 // New returns a Batch of slots payload buffers of slotSize bytes each,
@@ -187,18 +189,17 @@ func (b *Batch) Full() bool { return len(b.dgrams) == cap(b.dgrams) || b.used >=
 func (b *Batch) Datagrams() []Datagram { return b.dgrams }
 
 // Bytes returns the total payload length of the datagrams held.
-func (b *Batch) Bytes() int {
-	n := 0
-	for i := range b.dgrams {
-		n += len(b.dgrams[i].Payload)
-	}
-	return n
-}
+func (b *Batch) Bytes() int { return b.nbytes }
+
+// NumTruncated returns how many of the datagrams held are flagged
+// Truncated. Like Bytes it is counted as datagrams are appended, so a
+// loop's bookkeeping does not walk the batch a second time.
+func (b *Batch) NumTruncated() int { return b.ntrunc }
 
 // Reset empties the Batch. The slots keep their memory.
 func (b *Batch) Reset() {
 	b.dgrams = b.dgrams[:0]
-	b.used = 0
+	b.used, b.nbytes, b.ntrunc = 0, 0, 0
 }
 
 // Append records that n bytes from src were read into slot i, with no
@@ -211,7 +212,17 @@ func (b *Batch) Append(i, n int, src netip.AddrPort, f Flags) {
 	}
 	b.dgrams = b.dgrams[:k+1]
 	b.dgrams[k] = Datagram{Payload: b.slots[i][:n], Src: src, Flags: f}
+	b.count(n, f)
+}
+
+// count records one read of n payload bytes into a slot, whose last
+// datagram carries flags f.
+func (b *Batch) count(n int, f Flags) {
 	b.used++
+	b.nbytes += n
+	if f&Truncated != 0 {
+		b.ntrunc++
+	}
 }
 
 // Segments returns how many datagrams AppendSegments makes of n bytes
@@ -257,7 +268,7 @@ func (b *Batch) AppendSegments(i, off, n, segSize int, src netip.AddrPort, f Fla
 	d := b.dgrams[k : k+segs]
 	if segs == 1 {
 		d[0] = Datagram{Payload: slot, Src: src, Dst: m.Dst, Timestamp: m.Timestamp, IfIndex: m.IfIndex, Flags: f}
-		b.used++
+		b.count(n, f)
 		return 1
 	}
 	whole := f &^ Truncated
@@ -267,6 +278,6 @@ func (b *Batch) AppendSegments(i, off, n, segSize int, src netip.AddrPort, f Fla
 		d[j] = Datagram{Payload: slot[lo:hi:hi], Src: src, Dst: m.Dst, Timestamp: m.Timestamp, IfIndex: m.IfIndex, Flags: whole}
 	}
 	d[segs-1].Flags = f
-	b.used++
+	b.count(n, f)
 	return segs
 }

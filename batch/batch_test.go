@@ -62,8 +62,8 @@ func TestAppendAndReset(t *testing.T) {
 	copy(b.Slots()[2], "0123456789abcdef")
 	b.Append(0, 5, src, 0)
 	b.Append(2, 16, netip.AddrPort{}, Truncated)
-	if b.Len() != 2 || b.Bytes() != 21 {
-		t.Fatalf("Len %d Bytes %d, want 2 and 21", b.Len(), b.Bytes())
+	if b.Len() != 2 || b.Bytes() != 21 || b.NumTruncated() != 1 {
+		t.Fatalf("Len %d Bytes %d NumTruncated %d, want 2, 21 and 1", b.Len(), b.Bytes(), b.NumTruncated())
 	}
 	d := b.Datagrams()
 	if string(d[0].Payload) != "hello" || d[0].Src != src || d[0].Truncated() {
@@ -73,8 +73,8 @@ func TestAppendAndReset(t *testing.T) {
 		t.Errorf("datagram 1: truncated %v, src %v; want truncated, no source", d[1].Truncated(), d[1].Src)
 	}
 	b.Reset()
-	if b.Len() != 0 || b.Bytes() != 0 {
-		t.Errorf("after Reset: Len %d Bytes %d", b.Len(), b.Bytes())
+	if b.Len() != 0 || b.Bytes() != 0 || b.NumTruncated() != 0 {
+		t.Errorf("after Reset: Len %d Bytes %d NumTruncated %d", b.Len(), b.Bytes(), b.NumTruncated())
 	}
 }
 

@@ -258,15 +258,7 @@ func (l *loop) closeIntake() {
 
 // deliver counts a batch of n datagrams and hands it to the handler.
 func (l *loop) deliver(n int) {
-	nbytes, trunc := 0, 0
-	for i := range l.b.Datagrams() {
-		d := &l.b.Datagrams()[i]
-		nbytes += len(d.Payload)
-		if d.Flags&batch.Truncated != 0 {
-			trunc++
-		}
-	}
-	l.m.batch(n, nbytes, trunc)
+	l.m.batch(n, l.b.Bytes(), l.b.NumTruncated())
 	l.received = true
 	if l.streak.Len() > 0 {
 		l.streak.Success()
