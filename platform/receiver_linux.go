@@ -190,8 +190,11 @@ func (r *linuxReceiver) Read(b *batch.Batch) (int, error) {
 	if r.next < r.got {
 		return r.deliver(b) // the rest of the last read: no system call
 	}
+	// The kernel rewrote msg_namelen, msg_controllen and msg_flags only in
+	// the entries the previous call filled (r.got of them); bind set the
+	// rest, which nothing has touched since.
 	hdrs := r.hdrs
-	for i := range hdrs {
+	for i := range hdrs[:r.got] {
 		hdrs[i].Hdr.Namelen = unix.SizeofSockaddrInet6
 		hdrs[i].Hdr.SetControllen(r.ctlSize)
 		hdrs[i].Hdr.Flags = 0
@@ -323,6 +326,7 @@ func (r *linuxReceiver) bind(b *batch.Batch) error {
 		h.SetIovlen(1)
 		if r.ctlSize > 0 {
 			h.Control = &r.ctl[i*r.ctlSize]
+			h.SetControllen(r.ctlSize)
 		}
 	}
 	r.bound = b
