@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -253,7 +254,7 @@ func TestFaultENOTCONNForever(t *testing.T) {
 		if !x.Restart || x.Restarts != i {
 			t.Fatalf("exit %d: restart %v after %d restarts, want a restart after %d", i, x.Restart, x.Restarts, i)
 		}
-		if !errorsIs(x.Err, syscall.ENOTCONN) {
+		if !errors.Is(x.Err, syscall.ENOTCONN) {
 			t.Fatalf("exit %d: %v, want ENOTCONN", i, x.Err)
 		}
 		if got := f.readCount(); got != 1 {
@@ -369,7 +370,7 @@ func TestFaultUnknownEscalates(t *testing.T) {
 		h.advance(errpolicy.DefaultMax)
 	}
 	x := h.nextExit()
-	if !x.Restart || !errorsIs(x.Err, syscall.Errno(200)) {
+	if !x.Restart || !errors.Is(x.Err, syscall.Errno(200)) {
 		t.Errorf("exit %+v, want a restart after errno 200", x)
 	}
 	if got := f.readCount(); got != errpolicy.DefaultStreakLimit {
@@ -391,7 +392,7 @@ func TestFaultHangUp(t *testing.T) {
 	}, nil)
 	f := <-h.fakes
 	x := h.nextExit()
-	if !x.Restart || !errorsIs(x.Err, errpolicy.ErrHangUp) {
+	if !x.Restart || !errors.Is(x.Err, errpolicy.ErrHangUp) {
 		t.Fatalf("exit %+v, want a restart after a hang-up", x)
 	}
 	if got := f.readCount(); got != 1 {
@@ -415,7 +416,7 @@ func TestFaultRestartsExhausted(t *testing.T) {
 	}
 	select {
 	case err := <-h.ran:
-		if !errorsIs(err, syscall.ENOTCONN) || !strings.Contains(err.Error(), "127.0.0.1:9") {
+		if !errors.Is(err, syscall.ENOTCONN) || !strings.Contains(err.Error(), "127.0.0.1:9") {
 			t.Errorf("Run = %v, want an error naming 127.0.0.1:9 and wrapping ENOTCONN", err)
 		}
 	case <-time.After(10 * time.Second):

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -83,7 +84,7 @@ func TestKernelShutdownFromOutside(t *testing.T) {
 	fd := socketFD(t, e.Addr().(*net.UDPAddr).Port)
 	unix.Shutdown(fd, unix.SHUT_RD) // ENOTCONN on unconnected UDP, and takes effect
 	x := exitWithin(t, exits, 5*time.Second)
-	if !x.Restart || !errorsIs(x.Err, errpolicy.ErrHangUp) {
+	if !x.Restart || !errors.Is(x.Err, errpolicy.ErrHangUp) {
 		t.Fatalf("loop exit %+v, want a restart after a hang-up", x)
 	}
 	waitStarted(1)
@@ -115,7 +116,7 @@ func TestKernelDescriptorReplaced(t *testing.T) {
 				t.Fatal(err)
 			}
 			x := exitWithin(t, exits, 5*time.Second)
-			if !x.Restart || !errorsIs(x.Err, errpolicy.ErrHangUp) {
+			if !x.Restart || !errors.Is(x.Err, errpolicy.ErrHangUp) {
 				t.Fatalf("loop exit %+v, want a restart after the descriptor was replaced", x)
 			}
 			waitStarted(1)

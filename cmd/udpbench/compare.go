@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -226,7 +227,7 @@ func parseNames(s string) ([]string, error) {
 		if n == "" {
 			return nil, errors.New("an empty name")
 		}
-		if !isReceiver(n) {
+		if !slices.Contains(bench.ReceiverNames(), n) {
 			return nil, fmt.Errorf("unknown receiver %q (receivers: %s)", n, strings.Join(bench.ReceiverNames(), ", "))
 		}
 		for _, m := range names {
@@ -237,16 +238,6 @@ func parseNames(s string) ([]string, error) {
 		names = append(names, n)
 	}
 	return names, nil
-}
-
-// isReceiver reports whether bench knows the receiver name.
-func isReceiver(name string) bool {
-	for _, n := range bench.ReceiverNames() {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 // parseSizes splits a comma-separated list of payload sizes.

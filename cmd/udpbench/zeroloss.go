@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -59,7 +60,7 @@ func runZeroloss(args []string) int {
 	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	switch {
-	case !isReceiver(*receiver):
+	case !slices.Contains(bench.ReceiverNames(), *receiver):
 		return usageError("zeroloss", "--receiver %q: unknown (receivers: %v)", *receiver, bench.ReceiverNames())
 	case *size < 1 || *size > bench.MaxSize:
 		return usageError("zeroloss", "--size %d: want 1..%d", *size, bench.MaxSize)
