@@ -216,7 +216,9 @@ func (e *Engine) Run(ctx context.Context) error {
 //     Linux each socket stops taking new datagrams (a drop-all socket
 //     filter), so that
 //  2. each loop reads its socket until it is empty: every datagram the
-//     kernel had queued when Shutdown was called reaches the handler;
+//     kernel had queued when Shutdown was called reaches the handler (the
+//     portable backend, which cannot read without blocking, delivers only
+//     the datagram it holds; the rest of its queue is closed with it);
 //  3. the stop hooks run (Config.OnStop, last to first, each with ctx);
 //  4. sockets and pollers are closed, and the unix socket files the
 //     engine created are removed.
