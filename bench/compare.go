@@ -254,6 +254,10 @@ type TrialResult struct {
 	Host UDPCounters `json:"host_udp"`
 	// RecvErrors is the receiver's count of failed reads.
 	RecvErrors uint64 `json:"recv_errors"`
+	// Batches counts the receiver's reads that returned data (a
+	// datagram each for the one-at-a-time receivers), so Received over
+	// Batches is the mean datagrams a read took.
+	Batches uint64 `json:"batches"`
 	// CPUPercent is this process's CPU time (user + system) over the
 	// trial, divided by ActiveSeconds: the receiver's CPU while traffic
 	// flowed, in percent of one core. SenderCPUPercent is the sender
@@ -418,6 +422,7 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 		res.Host = hostAfter.sub(hostBefore)
 	}
 	res.RecvErrors = c.Errors
+	res.Batches = c.Batches
 	if cpuErr == nil && cpuErr2 == nil {
 		window := active
 		if window <= 0 {
