@@ -9,8 +9,9 @@ import (
 )
 
 // TestReceiversConformance runs every receiver through the same check on
-// loopback: it receives exactly what was sent, counts the bytes right, and
-// Stop makes Run return. Sending is paced in windows, each waiting until
+// loopback: it reads nothing before Run (the first window is sent before,
+// and must wait in the socket's queue), receives exactly what was sent,
+// counts the bytes right, and Stop makes Run return. Sending is paced in windows, each waiting until
 // the receiver has counted the previous one, so a slow receiver (gnet under
 // -race) is never pushed into kernel drops: any shortfall is the
 // receiver's.
@@ -45,8 +46,6 @@ func testReceiverConformance(t *testing.T, name string) {
 		r.Stop(ctx)
 		t.Fatalf("Addr() = %v: want a bound *net.UDPAddr", r.Addr())
 	}
-	runErr := make(chan error, 1)
-	go func() { runErr <- r.Run(ctx) }()
 	stopped := false
 	defer func() {
 		if !stopped { // a failure below: release the socket before the next receiver
@@ -61,6 +60,7 @@ func testReceiverConformance(t *testing.T, name string) {
 	defer conn.Close()
 	payload := make([]byte, confMaxSize)
 	var wantBytes uint64
+	runErr := make(chan error, 1)
 	for sent := 0; sent < confDatagrams; {
 		for range confWindow {
 			n := 1 + sent%confMaxSize
@@ -69,6 +69,12 @@ func testReceiverConformance(t *testing.T, name string) {
 			}
 			wantBytes += uint64(n)
 			sent++
+		}
+		if sent == confWindow { // the first window, sent before Run
+			if got := r.Counts().Datagrams; got != 0 {
+				t.Fatalf("counted %d datagrams before Run: want 0 (they wait in the queue)", got)
+			}
+			go func() { runErr <- r.Run(ctx) }()
 		}
 		waitDatagrams(t, ctx, r, uint64(sent))
 	}
@@ -124,5 +130,33 @@ func waitDatagrams(t *testing.T, ctx context.Context, r Receiver, want uint64) {
 			t.Fatalf("counted %d datagrams before %v: want %d", got, ctx.Err(), want)
 		case <-tick.C:
 		}
+	}
+}
+
+// TestReceiversStopBeforeRun checks that a receiver never run can be
+// stopped: Stop returns nil and releases the socket, so the port can be
+// bound again.
+func TestReceiversStopBeforeRun(t *testing.T) {
+	for _, name := range ReceiverNames() {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			r, err := NewReceiver(name, RecvConfig{Listen: "udp4://127.0.0.1:0"})
+			if errors.Is(err, errors.ErrUnsupported) {
+				t.Skip(err)
+			}
+			if err != nil {
+				t.Fatalf("NewReceiver: %v", err)
+			}
+			addr := r.Addr().(*net.UDPAddr)
+			if err := r.Stop(ctx); err != nil {
+				t.Fatalf("Stop before Run: %v", err)
+			}
+			c, err := net.ListenUDP("udp4", addr)
+			if err != nil {
+				t.Fatalf("binding %v again after Stop: %v", addr, err)
+			}
+			c.Close()
+		})
 	}
 }

@@ -24,16 +24,23 @@ import (
 //
 // gnet.Run blocks for the engine's lifetime, so the constructor runs it in
 // a goroutine and waits for OnBoot: Addr is valid when the constructor
-// returns and Run only waits.
+// returns. gnet has bound its socket by then (one loop; with more, the
+// other loops' sockets are bound after OnBoot) but reads nothing until
+// OnBoot returns, and OnBoot waits for Run, so that gnet, like every
+// Receiver, starts reading with Run: datagrams sent before it queue, which
+// is what a drain measurement needs.
 type gnetReceiver struct {
 	gnet.BuiltinEventEngine // no-op defaults for the events not used here
 
-	addr   net.Addr
-	loops  int
-	eng    gnet.Engine   // set by OnBoot, before booted is closed
-	booted chan struct{} // closed by OnBoot
-	done   chan struct{} // closed when gnet.Run has returned
-	runErr error         // gnet.Run's result, set before done is closed
+	addr     net.Addr
+	loops    int
+	eng      gnet.Engine   // set by OnBoot, before booted is closed
+	booted   chan struct{} // closed by OnBoot
+	gate     chan struct{} // closed by the first Run or Stop: OnBoot returns
+	gateOnce sync.Once
+	stopped  atomic.Bool   // Stop came first: OnBoot tells gnet to shut down
+	done     chan struct{} // closed when gnet.Run has returned
+	runErr   error         // gnet.Run's result, set before done is closed
 
 	datagrams, bytes, errors atomic.Uint64
 	a                        arrivals
@@ -73,6 +80,7 @@ func newGnetReceiver(cfg RecvConfig) (Receiver, error) {
 		addr:   probe.LocalAddr(),
 		loops:  max(cfg.Loops, 1),
 		booted: make(chan struct{}),
+		gate:   make(chan struct{}),
 		done:   make(chan struct{}),
 	}
 	bufSize := cfg.BufSize
@@ -110,12 +118,20 @@ func newGnetReceiver(cfg RecvConfig) (Receiver, error) {
 	}
 }
 
-// OnBoot keeps the engine for Stop and lets the constructor return.
+// OnBoot keeps the engine for Stop, lets the constructor return, then
+// holds gnet's start until Run (or shuts gnet down if Stop came first).
 func (r *gnetReceiver) OnBoot(eng gnet.Engine) gnet.Action {
 	r.eng = eng
 	close(r.booted)
+	<-r.gate
+	if r.stopped.Load() {
+		return gnet.Shutdown
+	}
 	return gnet.None
 }
+
+// open releases OnBoot, once.
+func (r *gnetReceiver) open() { r.gateOnce.Do(func() { close(r.gate) }) }
 
 // OnTraffic counts one datagram: for UDP, gnet calls it once per datagram
 // with a throwaway Conn.
@@ -134,9 +150,10 @@ func (r *gnetReceiver) OnTraffic(c gnet.Conn) gnet.Action {
 // Addr is the address gnet was started on.
 func (r *gnetReceiver) Addr() net.Addr { return r.addr }
 
-// Run waits until ctx is done (then stops gnet) or gnet has stopped, and
-// returns gnet.Run's result. gnet is already running: see the constructor.
+// Run lets gnet start reading, then waits until ctx is done (then stops
+// gnet) or gnet has stopped, and returns gnet.Run's result.
 func (r *gnetReceiver) Run(ctx context.Context) error {
+	r.open()
 	select {
 	case <-ctx.Done():
 		r.Stop(context.WithoutCancel(ctx)) // returns only once done is closed
@@ -153,6 +170,13 @@ func (r *gnetReceiver) Run(ctx context.Context) error {
 // tells nothing Run does not. Safe to call more than once.
 func (r *gnetReceiver) Stop(ctx context.Context) error {
 	r.stopOnce.Do(func() {
+		r.stopped.Store(true)
+		r.open() // before Run: OnBoot returns Shutdown, and gnet.Run returns
+		select {
+		case <-r.done:
+			return
+		default:
+		}
 		sctx, cancel := context.WithCancel(context.Background())
 		go func() { <-r.done; cancel() }()
 		go r.eng.Stop(sctx)
