@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -103,6 +104,18 @@ type Config struct {
 	// receive work to themselves: it keeps a loop's cache warm and stops
 	// the scheduler moving it. See docs/performance.md.
 	PinCPU bool
+
+	// IncomingCPU, with PinCPU and more than one loop, sets each loop's
+	// socket's SO_INCOMING_CPU to the CPU its loop is pinned to. From
+	// Linux 6.2 the kernel then hands a datagram to the loop pinned to the
+	// CPU that received it (where the NIC's queue or RPS put it), falling
+	// back to the flow hash when no loop is pinned there, so each datagram
+	// is read where it is already in the cache. Use it when the host
+	// spreads its receive work over the loops' CPUs (one NIC queue per
+	// loop CPU, say); with all receive work on one CPU it would send every
+	// datagram to that CPU's loop. Linux only; New fails without PinCPU.
+	// LoopStats.IncomingCPU shows the value. See docs/performance.md.
+	IncomingCPU bool
 
 	// Portable selects the portable backend (one blocking read per
 	// datagram through package net) even where a native one exists.
@@ -217,6 +230,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PinCPU && runtime.GOOS != "linux" {
 		return c, fmt.Errorf("engine: Config.PinCPU: pinning threads is supported on linux only, not %s", runtime.GOOS)
+	}
+	if c.IncomingCPU && !c.PinCPU {
+		return c, errors.New("engine: Config.IncomingCPU needs Config.PinCPU: it steers datagrams to the CPU a loop is pinned to")
+	}
+	if c.IncomingCPU && c.Portable {
+		return c, errors.New("engine: Config.IncomingCPU: the portable backend cannot set SO_INCOMING_CPU")
 	}
 	if c.UnixMode&^os.ModePerm != 0 {
 		return c, fmt.Errorf("engine: Config.UnixMode %v: want permission bits only (0 to 0777)", c.UnixMode)

@@ -92,7 +92,7 @@ func New(cfg Config) (*Engine, error) {
 			e.closeReceivers()
 			return nil, err
 		}
-		l := &loop{id: i, e: e, r: r, sockInfo: r.Info(), b: b, m: newLoopMetrics(e.set, i),
+		l := &loop{id: i, e: e, r: r, sockInfo: r.Info(), lastCPU: -1, b: b, m: newLoopMetrics(e.set, i),
 			backoff: cfg.ReadBackoff}
 		l.log = errpolicy.NewSuppressor(e.log, cfg.clock, 0, l.attrs()...)
 		e.loops = append(e.loops, l)

@@ -146,6 +146,7 @@ func TestConfigErrors(t *testing.T) {
 		{"datagram too big", Config{Addr: "udp://:0", Handler: h, DatagramSize: 70000}, "Config.DatagramSize 70000"},
 		{"negative buffer", Config{Addr: "udp://:0", Handler: h, RecvBuffer: -1}, "Config.RecvBuffer -1"},
 		{"unbindable", Config{Addr: "udp4://192.0.2.1:0", Handler: h}, "udp4://192.0.2.1:0"},
+		{"incoming CPU without pinning", Config{Addr: "udp://:0", Handler: h, IncomingCPU: true}, "Config.IncomingCPU needs Config.PinCPU"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := New(tc.cfg)

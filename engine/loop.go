@@ -27,6 +27,7 @@ type loop struct {
 	r           platform.Receiver
 	sockInfo    platform.Info
 	dropsClosed uint64 // kernel drops of sockets already closed
+	lastCPU     int    // SO_INCOMING_CPU as last read, kept after Close; -1: unknown
 
 	streak   errpolicy.Streak
 	backoff  errpolicy.BackoffSchedule
@@ -67,6 +68,7 @@ func (l *loop) closeReceiver() {
 	defer l.mu.Unlock()
 	if l.r != nil {
 		l.dropsClosed += socketDrops(l.r)
+		l.readCPU()
 		l.r.Close()
 		l.r = nil
 	}
@@ -94,6 +96,36 @@ func socketDrops(r platform.Receiver) uint64 {
 		return dc.KernelDrops()
 	}
 	return 0
+}
+
+// steerToCPU sets r's socket's SO_INCOMING_CPU (Config.IncomingCPU), each
+// time the loop starts, so a re-opened socket is steered too.
+func steerToCPU(r platform.Receiver, cpu int) error {
+	s, ok := r.(platform.CPUSteerer)
+	if !ok {
+		return fmt.Errorf("Config.IncomingCPU: the %s backend cannot set SO_INCOMING_CPU", r.Info().Backend)
+	}
+	return s.SetIncomingCPU(cpu)
+}
+
+// incomingCPU reads the current socket's SO_INCOMING_CPU: -1 where it is
+// unset or unknown. Once the socket is closed it returns the value last
+// read, as info keeps the socket's facts.
+func (l *loop) incomingCPU() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.readCPU()
+	return l.lastCPU
+}
+
+// readCPU updates lastCPU from the open socket, where it can be read. The
+// caller holds l.mu.
+func (l *loop) readCPU() {
+	if s, ok := l.r.(platform.CPUSteerer); ok {
+		if cpu, err := s.IncomingCPU(); err == nil {
+			l.lastCPU = cpu
+		}
+	}
 }
 
 // queueInfo reads the current socket's receive queue, where it can.
@@ -149,14 +181,20 @@ func (p *PanicError) Error() string { return fmt.Sprintf("handler panic: %v", p.
 func (l *loop) run() error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	r := l.receiver()
 	if l.e.cfg.PinCPU {
-		restore, err := platform.PinThread(l.id % runtime.NumCPU())
+		cpu := l.id % runtime.NumCPU()
+		restore, err := platform.PinThread(cpu)
 		if err != nil {
 			return l.fail(errpolicy.Fatal, err)
 		}
 		defer restore()
+		if l.e.cfg.IncomingCPU {
+			if err := steerToCPU(r, cpu); err != nil {
+				return l.fail(errpolicy.Fatal, err)
+			}
+		}
 	}
-	r := l.receiver()
 	budget := l.e.cfg.ReadBudget
 	if l.e.cfg.started != nil {
 		l.e.cfg.started(l.id)

@@ -69,12 +69,16 @@ func (m *loopMetrics) error(d errpolicy.Decision) {
 
 // writeSocket writes what the kernel says of the loop's socket, read at
 // scrape time (SO_MEMINFO, where the platform has it): drops, kept across
-// re-opens, and the receive queue's fill and limit.
+// re-opens, and the receive queue's fill and limit; and its
+// SO_INCOMING_CPU where set (LoopStats.IncomingCPU).
 func (l *loop) writeSocket(w io.Writer) {
 	fmt.Fprintf(w, "udprx_kernel_drops_total{%s} %d\n", l.m.label, l.kernelDrops())
 	if q, ok := l.queueInfo(); ok {
 		fmt.Fprintf(w, "udprx_socket_queue_bytes{%s} %d\n", l.m.label, q.Queued)
 		fmt.Fprintf(w, "udprx_socket_queue_limit_bytes{%s} %d\n", l.m.label, q.Limit)
+	}
+	if cpu := l.incomingCPU(); cpu >= 0 {
+		fmt.Fprintf(w, "udprx_socket_incoming_cpu{%s} %d\n", l.m.label, cpu)
 	}
 }
 

@@ -24,6 +24,12 @@ type LoopStats struct {
 	// Socket is what the platform reported when the socket was opened:
 	// the backend and the receive buffer requested and granted.
 	Socket platform.Info
+	// IncomingCPU is the socket's SO_INCOMING_CPU now (Linux): the CPU
+	// Config.IncomingCPU steers to, or on a connected adopted socket the
+	// CPU that last received for it; -1 when unset or unknown (a server's
+	// unconnected socket records nothing by itself: see
+	// platform.CPUSteerer).
+	IncomingCPU int
 }
 
 // Stats returns the counters now. It may be called at any time, from any
@@ -41,6 +47,7 @@ func (e *Engine) Stats() Stats {
 			Restarts:    l.m.restarts.Get(),
 			Socket:      l.info(),
 			KernelDrops: l.kernelDrops(),
+			IncomingCPU: l.incomingCPU(),
 		}
 		s.Loops[i] = ls
 		s.Datagrams += ls.Datagrams
