@@ -33,6 +33,10 @@ type RecvConfig struct {
 	BufSize    int    // bytes per datagram buffer; 0 = default (2048)
 	RecvBuffer int    // SO_RCVBUF request; 0 = system default
 	Portable   bool   // udprx only: the portable backend
+	// PinCPU and IncomingCPU are udprx's Config.PinCPU (loop i's thread
+	// on CPU i) and Config.IncomingCPU (each loop's socket steered to
+	// its CPU by SO_INCOMING_CPU, which needs PinCPU). udprx only.
+	PinCPU, IncomingCPU bool
 	// Track makes the receiver read every payload's udpbench header
 	// (sequence, flow, send time) for loss, reordering, jitter and
 	// latency (RecvCounts.Latency). It costs a few nanoseconds per
@@ -57,6 +61,9 @@ type RecvCounts struct {
 	First, Last time.Time
 	Loops       int
 	Backend     string
+	// IncomingCPUs is each loop socket's SO_INCOMING_CPU (udprx on Linux;
+	// -1 where unset), nil where the receiver cannot tell.
+	IncomingCPUs []int
 	// Latency is what the udpbench headers told, with RecvConfig.Track;
 	// nil otherwise.
 	Latency *LatencySummary

@@ -41,6 +41,8 @@ func newUdprx(cfg RecvConfig, gro bool) (Receiver, error) {
 		DatagramSize: cfg.BufSize,
 		RecvBuffer:   cfg.RecvBuffer,
 		Portable:     cfg.Portable,
+		PinCPU:       cfg.PinCPU,
+		IncomingCPU:  cfg.IncomingCPU,
 		Logger:       cfg.Logger,
 		GRO:          gro,
 		Handler:      handler,
@@ -66,6 +68,9 @@ func (r *udprxReceiver) Counts() RecvCounts {
 		Restarts:    s.Restarts,
 		KernelDrops: s.KernelDrops,
 		Loops:       len(s.Loops),
+	}
+	for _, l := range s.Loops {
+		c.IncomingCPUs = append(c.IncomingCPUs, l.IncomingCPU)
 	}
 	if len(s.Loops) > 0 {
 		c.Backend = "udprx/" + s.Loops[0].Socket.Backend

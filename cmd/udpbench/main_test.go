@@ -127,6 +127,8 @@ func TestUdpbench(t *testing.T) {
 			{[]string{"send", "--to", "127.0.0.1:9", "extra"}, `"extra"`},
 			{[]string{"recv", "--stop-timeout", "0"}, "--stop-timeout 0s"},
 			{[]string{"recv", "--stop-timeout", "-1s"}, "--stop-timeout -1s"},
+			{[]string{"recv", "--incoming-cpu"}, "--incoming-cpu needs --pin-cpu"},
+			{[]string{"recv", "--receiver", "stdlib", "--pin-cpu"}, "--pin-cpu and --incoming-cpu are for --receiver udprx"},
 		} {
 			res := runBin(t, bin, tc.args...)
 			lines := strings.Split(strings.TrimRight(res.stderr, "\n"), "\n")

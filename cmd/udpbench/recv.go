@@ -34,7 +34,10 @@ type recvSummary struct {
 	KernelDrops   uint64  `json:"kernel_drops"`
 	Errors        uint64  `json:"errors"`
 	Restarts      uint64  `json:"restarts"`
-	StopSeconds   float64 `json:"stop_seconds"` // stop request to Run returning; 0 if Run ended by itself
+	// IncomingCPUs is each loop socket's SO_INCOMING_CPU (udprx on Linux;
+	// -1 where unset); absent for the other receivers.
+	IncomingCPUs []int   `json:"incoming_cpus,omitempty"`
+	StopSeconds  float64 `json:"stop_seconds"` // stop request to Run returning; 0 if Run ended by itself
 	// Latency is what the udpbench headers in the payloads told: loss,
 	// reordering, jitter, one-way latency (udprx receiver, unless
 	// --no-latency); absent otherwise.
@@ -50,6 +53,8 @@ func runRecv(args []string) int {
 	bufSize := fs.Int("bufsize", 0, "bytes per datagram buffer; 0 = default (2048)")
 	rcvbuf := fs.Int("rcvbuf", 4<<20, "socket receive buffer (SO_RCVBUF) to request, bytes; 0 = system default")
 	portable := fs.Bool("portable", false, "udprx only: use the portable backend")
+	pinCPU := fs.Bool("pin-cpu", false, "udprx only, Linux: pin loop i's thread to CPU i")
+	incomingCPU := fs.Bool("incoming-cpu", false, "udprx only, Linux, with --pin-cpu: set each loop's socket's SO_INCOMING_CPU to its CPU, so the kernel hands each datagram to the loop on the CPU that received it (Linux 6.2)")
 	noLatency := fs.Bool("no-latency", false, "udprx only: do not read the udpbench headers for loss, jitter and latency (a few ns per datagram)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to receive; 0 = until SIGINT/SIGTERM")
 	stopTimeout := fs.Duration("stop-timeout", 10*time.Second, "how long the graceful stop (after SIGINT/SIGTERM or --duration) may take before udpbench gives up on it and exits 1")
@@ -61,6 +66,12 @@ func runRecv(args []string) int {
 	}
 	if *duration < 0 {
 		return usageError("recv", "--duration %v: want 0 or more", *duration)
+	}
+	if (*pinCPU || *incomingCPU) && *receiver != "udprx" {
+		return usageError("recv", "--pin-cpu and --incoming-cpu are for --receiver udprx, not %q", *receiver)
+	}
+	if *incomingCPU && !*pinCPU {
+		return usageError("recv", "--incoming-cpu needs --pin-cpu: it steers datagrams to the CPU a loop is pinned to")
 	}
 	if *stopTimeout <= 0 {
 		return usageError("recv", "--stop-timeout %v: want more than 0", *stopTimeout)
@@ -81,6 +92,7 @@ func runRecv(args []string) int {
 	r, err := bench.NewReceiver(*receiver, bench.RecvConfig{
 		Listen: *listen, Loops: *loops, BatchSize: *batchSize, BufSize: *bufSize,
 		RecvBuffer: *rcvbuf, Portable: *portable, Logger: logger,
+		PinCPU: *pinCPU, IncomingCPU: *incomingCPU,
 		Track: *receiver == "udprx" && !*noLatency,
 	})
 	if err != nil {
@@ -293,7 +305,7 @@ func summarise(name string, r bench.Receiver, start time.Time, stopSeconds float
 		Datagrams: c.Datagrams, Bytes: c.Bytes, Batches: c.Batches,
 		Seconds: time.Since(start).Seconds(), Loops: c.Loops,
 		KernelDrops: c.KernelDrops, Errors: c.Errors, Restarts: c.Restarts,
-		StopSeconds: stopSeconds, Latency: c.Latency,
+		StopSeconds: stopSeconds, Latency: c.Latency, IncomingCPUs: c.IncomingCPUs,
 	}
 	if !c.First.IsZero() {
 		s.ActiveSeconds = c.Last.Sub(c.First).Seconds()
