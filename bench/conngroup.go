@@ -129,9 +129,9 @@ func (g *connGroup) closeAll() {
 // count records one read of n datagrams carrying nbytes.
 func (g *connGroup) count(n int, nbytes uint64) {
 	g.bytes.Add(nbytes) // before datagrams: Counts loads them the other way round
-	g.datagrams.Add(uint64(n))
+	total := g.datagrams.Add(uint64(n))
 	g.batches.Add(1)
-	g.a.mark()
+	g.a.mark(total, uint64(n))
 }
 
 // readError counts a read error and reports whether the reader should

@@ -142,8 +142,7 @@ func (r *gnetReceiver) OnTraffic(c gnet.Conn) gnet.Action {
 		return gnet.None
 	}
 	r.bytes.Add(uint64(len(p))) // before datagrams: Counts loads them the other way round
-	r.datagrams.Add(1)
-	r.a.mark()
+	r.a.mark(r.datagrams.Add(1), 1)
 	return gnet.None
 }
 

@@ -235,10 +235,10 @@ func (r *rawmmsgReceiver) loop(s rawmmsgSocket) {
 			for i := range got {
 				nbytes += uint64(hdrs[i].Len)
 			}
-			r.datagrams.Add(uint64(got))
-			r.bytes.Add(nbytes)
+			r.bytes.Add(nbytes) // before datagrams: Counts loads them the other way round
+			total := r.datagrams.Add(uint64(got))
 			r.batches.Add(1)
-			r.a.mark()
+			r.a.mark(total, uint64(got))
 			if int(got) < r.vlen {
 				break
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/udprx/udprx/batch"
@@ -13,8 +14,9 @@ import (
 // udprxReceiver is the engine with a handler that only counts (and, with
 // RecvConfig.Track, reads the udpbench headers).
 type udprxReceiver struct {
-	e *engine.Engine
-	a arrivals
+	e    *engine.Engine
+	a    arrivals
+	seen atomic.Uint64 // datagrams handed to the handler, for a
 
 	mu      sync.Mutex // one Tracker for every loop: locked once a batch
 	tracker *Tracker
@@ -29,7 +31,7 @@ func newUdprxGROReceiver(cfg RecvConfig) (Receiver, error) { return newUdprx(cfg
 
 func newUdprx(cfg RecvConfig, gro bool) (Receiver, error) {
 	r := &udprxReceiver{}
-	handler := engine.HandlerFunc(func(*batch.Batch) { r.a.mark() })
+	handler := engine.HandlerFunc(r.mark)
 	if cfg.Track {
 		r.tracker = NewTracker()
 		handler = r.track
@@ -43,6 +45,7 @@ func newUdprx(cfg RecvConfig, gro bool) (Receiver, error) {
 		Portable:     cfg.Portable,
 		PinCPU:       cfg.PinCPU,
 		IncomingCPU:  cfg.IncomingCPU,
+		ReadBudget:   cfg.ReadBudget,
 		Logger:       cfg.Logger,
 		GRO:          gro,
 		Handler:      handler,
@@ -88,10 +91,17 @@ func (r *udprxReceiver) Counts() RecvCounts {
 	return c
 }
 
+// mark is the handler without RecvConfig.Track: it only notes the batch's
+// arrival (the engine counts).
+func (r *udprxReceiver) mark(b *batch.Batch) {
+	n := uint64(b.Len())
+	r.a.mark(r.seen.Add(n), n)
+}
+
 // track is the handler with RecvConfig.Track: every datagram of the batch
 // goes through the Tracker, stamped with one clock reading per batch.
 func (r *udprxReceiver) track(b *batch.Batch) {
-	r.a.mark()
+	r.mark(b)
 	now := time.Now().UnixNano()
 	r.mu.Lock()
 	for _, d := range b.Datagrams() {
