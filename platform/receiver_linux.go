@@ -34,6 +34,11 @@ type linuxReceiver struct {
 
 	events [2]unix.EpollEvent // socket and eventfd
 
+	// park owns epfd and is how Wait sleeps: in the Go runtime's poller
+	// (see parker), unless the runtime would not poll epfd; then Wait
+	// blocks in epoll_wait on its thread.
+	park *parker
+
 	mu     sync.Mutex // guards closed against Wake writing to a reused fd
 	closed bool
 
@@ -106,12 +111,19 @@ func newNative(fd int, local net.Addr, info Info, inet bool, release func() erro
 		unix.Close(r.epfd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
+	r.park = newParker(r.epfd, r.events[:])
 	return r, nil
 }
 
 func (r *linuxReceiver) Wait() (Event, error) {
 	for {
-		n, err := unix.EpollWait(r.epfd, r.events[:], idleCheckMillis)
+		var n int
+		var err error
+		if r.park.parked() {
+			n, err = r.park.wait()
+		} else {
+			n, err = unix.EpollWait(r.epfd, r.events[:], idleCheckMillis)
+		}
 		if err == unix.EINTR {
 			continue // a signal (the Go runtime preempts with SIGURG)
 		}
@@ -368,7 +380,7 @@ func (r *linuxReceiver) Close() (err error) {
 		}()
 	}
 	unix.Close(r.evfd)
-	unix.Close(r.epfd)
+	r.park.close() // and with it r.epfd
 	if !stillOurs(r.fd, r.id) {
 		// Closed or replaced from outside: the number may belong to
 		// someone else's file now. Closing it would break them.
