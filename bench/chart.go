@@ -99,6 +99,9 @@ func chartPlot(r CompareReport) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "udpbench compare: " + r.Machine.String()
 	p.Y.Label.Text = "received, M datagrams/s (median; line: min-max)"
+	if d := r.Settings.Drain; d > 0 {
+		p.Y.Label.Text = fmt.Sprintf("drained from a queue of %d, M datagrams/s (median; line: min-max)", d)
+	}
 	p.X.Label.Text = "UDP payload, bytes"
 	p.Y.Min = 0
 

@@ -49,10 +49,10 @@ var DefaultCompareSizes = []int{64, 512, 1400}
 type TrialSetup struct {
 	// SenderCommand runs the sender: a udpbench binary and its send
 	// subcommand, such as {"/usr/local/bin/udpbench", "send"}. Each trial
-	// appends --to, --size, --rate, --duration, --batch, --json, --quiet
-	// (and --gso) and reads the one JSON object it prints ("udpbench send
-	// --json": the fields datagrams, seconds, errors, first_error and gso
-	// are used). Required.
+	// appends --to, --size, --rate, --duration, --batch, --flows, --json,
+	// --quiet (and --gso, or --count in a drain trial) and reads the one
+	// JSON object it prints ("udpbench send --json": the fields datagrams,
+	// seconds, errors, first_error and gso are used). Required.
 	SenderCommand []string
 	// SenderEnv is added to the sender's environment, which is otherwise
 	// this process's.
@@ -128,11 +128,23 @@ type CompareConfig struct {
 	// as it can.
 	Rate float64
 	// Duration is how long the sender runs per trial; 0 means
-	// DefaultCompareDuration.
+	// DefaultCompareDuration. A drain trial does not use it.
 	Duration time.Duration
 	// Repetitions is the number of trials per receiver and size; 0 means
 	// DefaultRepetitions.
 	Repetitions int
+	// Drain is the number of datagrams to queue before each trial's
+	// receiver starts reading; 0 = a live sender (the default).
+	//
+	// A live sender shares the machine with the receiver, and on a small
+	// one it is the bottleneck, so a live trial cannot show what a receiver
+	// could do. A drain trial can: the sender fills the receiver's socket
+	// queue while the receiver is not reading and exits, then the receiver
+	// is started and timed until it has emptied the queue, with no sender
+	// running. The queue must hold Drain datagrams (RecvBuffer): the excess
+	// is dropped at the socket, as kernel loss. The fill is sent as fast
+	// as the sender can, so Rate must be 0.
+	Drain int
 }
 
 // Validate reports every invalid field of c in one error, naming each by
@@ -158,6 +170,12 @@ func (c CompareConfig) Validate() error {
 	}
 	if c.Repetitions < 0 {
 		bad = append(bad, fmt.Sprintf("reps %d is negative", c.Repetitions))
+	}
+	if c.Drain < 0 {
+		bad = append(bad, fmt.Sprintf("drain %d is negative", c.Drain))
+	}
+	if c.Drain > 0 && c.Rate > 0 {
+		bad = append(bad, fmt.Sprintf("drain %d with rate %v: --drain fills the queue as fast as the sender can, so it takes no --rate", c.Drain, c.Rate))
 	}
 	if len(bad) == 0 {
 		return nil
@@ -206,7 +224,8 @@ type Progress struct {
 	Receiver string
 	Size     int
 	Rep      int
-	// TrialElapsed is the time since the trial's sender started.
+	// TrialElapsed is the time since the trial's sender started; in a
+	// drain trial's last report, the trial's wall time.
 	TrialElapsed time.Duration
 	// Elapsed is the time since Compare started; Remaining an estimate of
 	// the time left, from the trials done so far.
@@ -227,7 +246,8 @@ type TrialResult struct {
 	// Rep numbers the trial among its receiver's and size's, from 1.
 	Rep int `json:"rep"`
 	// Rate is the rate asked of the sender (0: as fast as it can) and
-	// OfferedPPS the rate it achieved, in datagrams per second.
+	// OfferedPPS the rate it achieved, in datagrams per second (in a
+	// drain trial, the fill's).
 	Rate       float64 `json:"rate"`
 	OfferedPPS float64 `json:"offered_pps"`
 	// Loss: offered, received and where the rest went.
@@ -237,7 +257,8 @@ type TrialResult struct {
 	// ReceivedBytes is the payload bytes received.
 	ReceivedBytes uint64 `json:"received_bytes"`
 	// ActiveSeconds is the time from the first datagram received to the
-	// last; RatePPS and Gbps (payload bits) are taken over it.
+	// last (in a drain trial, from the receiver's start, so that its first
+	// read counts); RatePPS and Gbps (payload bits) are taken over it.
 	ActiveSeconds float64 `json:"active_seconds"`
 	RatePPS       float64 `json:"rate_pps"`
 	Gbps          float64 `json:"gbps"`
@@ -259,13 +280,15 @@ type TrialResult struct {
 	// Batches is the mean datagrams a read took.
 	Batches uint64 `json:"batches"`
 	// CPUPercent is this process's CPU time (user + system) over the
-	// trial, divided by ActiveSeconds: the receiver's CPU while traffic
-	// flowed, in percent of one core. SenderCPUPercent is the sender
+	// trial (a drain trial's from the receiver's start), divided by
+	// ActiveSeconds: the receiver's CPU while traffic flowed, in percent
+	// of one core. SenderCPUPercent is the sender
 	// child's CPU time over its sending time (its start-up and runtime
 	// threads included, so it can pass 100).
 	CPUPercent       float64 `json:"cpu_percent"`
 	SenderCPUPercent float64 `json:"sender_cpu_percent"`
-	// GSO reports whether the sender used UDP GSO.
+	// GSO reports whether the sender used UDP GSO (never for a drain
+	// trial's fill).
 	GSO bool `json:"gso"`
 	// Seconds is the trial's wall time, receiver start to stop.
 	Seconds float64 `json:"seconds"`
@@ -278,6 +301,22 @@ type trialSpec struct {
 	rate     float64
 	duration time.Duration
 	rep      int
+	// fill, if not 0, makes it a drain trial (CompareConfig.Drain): the
+	// sender queues fill datagrams before the receiver starts, and the
+	// receiver is timed emptying the queue.
+	fill int
+}
+
+// fillLimit is the sender's --duration in a drain trial: its --count ends
+// it long before, unless the fill is huge.
+const fillLimit = time.Minute
+
+// senderDuration is the sender's --duration for the trial.
+func (s trialSpec) senderDuration() time.Duration {
+	if s.fill > 0 {
+		return fillLimit
+	}
+	return s.duration
 }
 
 // liveCounts is what a running trial reports once a second.
@@ -334,8 +373,13 @@ const (
 // run runs one trial: a fresh receiver, the sender child for the trial's
 // duration, a wait for the receiver to drain, then the receiver is stopped.
 // live, if not nil, is called about once a second while the sender runs.
+//
+// A drain trial (spec.fill) starts the receiver only once the sender has
+// filled its queue and exited, and takes the rate and CPU from that start
+// to the last datagram received; live is not called.
 func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCounts)) (TrialResult, error) {
-	res := TrialResult{Receiver: spec.receiver, Size: spec.size, Rep: spec.rep, Rate: spec.rate, GSO: tr.gso, SocketDrops: -1}
+	fill := spec.fill > 0
+	res := TrialResult{Receiver: spec.receiver, Size: spec.size, Rep: spec.rep, Rate: spec.rate, GSO: tr.gso && !fill, SocketDrops: -1}
 	began := time.Now()
 	r, err := NewReceiver(spec.receiver, RecvConfig{
 		Listen:     "udp4://127.0.0.1:0",
@@ -348,7 +392,11 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 		return res, fmt.Errorf("bench: %s receiver: %w", spec.receiver, err)
 	}
 	runDone := make(chan error, 1)
-	go func() { runDone <- r.Run(context.WithoutCancel(ctx)) }()
+	running := false
+	startRun := func() {
+		running = true
+		go func() { runDone <- r.Run(context.WithoutCancel(ctx)) }()
+	}
 	stopped := false
 	stop := func() error {
 		stopped = true
@@ -356,6 +404,9 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 		defer cancel()
 		if err := r.Stop(sctx); err != nil {
 			return fmt.Errorf("bench: stop the %s receiver: %w", spec.receiver, err)
+		}
+		if !running { // a drain trial whose fill failed
+			return nil
 		}
 		select {
 		case err := <-runDone:
@@ -372,6 +423,9 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 			stop()
 		}
 	}()
+	if !fill {
+		startRun()
+	}
 
 	addr, ok := r.Addr().(*net.UDPAddr)
 	if !ok {
@@ -382,7 +436,7 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 	cpuBefore, cpuErr := processCPU()
 
 	sum, senderCPU, err := tr.send(ctx, addr.String(), spec, func(elapsed time.Duration) {
-		if live != nil {
+		if live != nil && !fill { // a fill has nothing to show: no receiver reads
 			sock, _ := readSocketStats(port)
 			live(liveCounts{elapsed: elapsed, received: r.Counts().Datagrams, kernelDrops: sock.drops})
 		}
@@ -390,7 +444,23 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 	if err != nil {
 		return res, err
 	}
+	var start time.Time // a drain trial's: when the receiver was started
+	var fillSock socketStats
+	var fillErr error
+	if fill {
+		// The queue is full and nothing else arrives from here on: the
+		// fill's drops (a queue too small for it) are the trial's kernel
+		// loss, read before the timed part. The CPU is read again so that
+		// only the drain is counted, not the wait for the sender.
+		fillSock, fillErr = readSocketStats(port)
+		cpuBefore, cpuErr = processCPU()
+		start = time.Now()
+		startRun()
+	}
 	sock, sockErr := drain(ctx, r, port, sum.Datagrams)
+	if fill {
+		sock.drops, sockErr = fillSock.drops, fillErr
+	}
 	cpuAfter, cpuErr2 := processCPU()
 	hostAfter, hostErr2 := readUDPCounters()
 	c := r.Counts()
@@ -412,6 +482,11 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 	res.LossPercent = res.Loss.Percent(res.Loss.Total())
 	res.ReceivedBytes = c.Bytes
 	active := c.Last.Sub(c.First)
+	if fill {
+		// From the start, not from the first datagram: the first batch
+		// is part of the work, and the queue was full before Run.
+		active = c.Last.Sub(start)
+	}
 	if active > 0 {
 		res.ActiveSeconds = active.Seconds()
 		res.RatePPS = float64(c.Datagrams) / res.ActiveSeconds
@@ -449,13 +524,19 @@ func (tr *trialRunner) senderArgs(addr string, spec trialSpec) []string {
 		"--to", addr,
 		"--size", strconv.Itoa(spec.size),
 		"--rate", strconv.FormatFloat(spec.rate, 'f', -1, 64),
-		"--duration", spec.duration.String(),
+		"--duration", spec.senderDuration().String(),
 		"--batch", strconv.Itoa(tr.setup.Batch),
 		// One flow per loop, so SO_REUSEPORT can spread the load over
 		// every loop's socket (one flow always hashes to one socket).
 		"--flows", strconv.Itoa(max(tr.setup.Loops, 1)),
 		"--json", "--quiet")
-	if tr.gso {
+	switch {
+	case spec.fill > 0:
+		// No GSO for a fill, even where it is available: a GSO segment
+		// carries a larger skb truesize in the receive queue, so fewer
+		// datagrams would fit the same buffer.
+		args = append(args, "--count", strconv.Itoa(spec.fill))
+	case tr.gso:
 		args = append(args, "--gso")
 	}
 	return args
@@ -467,7 +548,7 @@ func (tr *trialRunner) senderArgs(addr string, spec trialSpec) []string {
 // which udpbench send stops and prints its summary) and, 5 s later, SIGKILL.
 func (tr *trialRunner) send(ctx context.Context, addr string, spec trialSpec, tick func(time.Duration)) (senderSummary, time.Duration, error) {
 	var sum senderSummary
-	cctx, cancel := context.WithTimeout(ctx, spec.duration+senderGrace)
+	cctx, cancel := context.WithTimeout(ctx, spec.senderDuration()+senderGrace)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, tr.setup.SenderCommand[0], tr.senderArgs(addr, spec)...)
 	cmd.Env = append(os.Environ(), tr.setup.SenderEnv...)
@@ -588,6 +669,13 @@ func Compare(ctx context.Context, cfg CompareConfig, progress func(Progress)) (C
 	names := slices.Clone(cfg.Receivers)
 	trials := cfg.Repetitions * len(cfg.Sizes) * len(names)
 	skipped := map[string]bool{}
+	// per is a trial's expected length, for the time left: a drain
+	// trial's is not its Duration but a fill and a drain, well under a
+	// second with the default buffer.
+	per := cfg.Duration
+	if cfg.Drain > 0 {
+		per = 0
+	}
 	n, done := 0, 0
 	var doneTime time.Duration // Compare's time when the last trial ended
 	err = func() error {
@@ -599,7 +687,7 @@ func Compare(ctx context.Context, cfg CompareConfig, progress func(Progress)) (C
 					if skipped[name] {
 						continue
 					}
-					spec := trialSpec{receiver: name, size: size, rate: cfg.Rate, duration: cfg.Duration, rep: r + 1}
+					spec := trialSpec{receiver: name, size: size, rate: cfg.Rate, duration: cfg.Duration, rep: r + 1, fill: cfg.Drain}
 					p := Progress{Trial: n, Trials: trials, Receiver: name, Size: size, Rep: r + 1}
 					var prev liveCounts
 					live := func(lc liveCounts) {
@@ -608,7 +696,7 @@ func Compare(ctx context.Context, cfg CompareConfig, progress func(Progress)) (C
 						}
 						p.TrialElapsed = lc.elapsed
 						p.Elapsed = time.Since(rep.Started)
-						p.Remaining = remaining(doneTime, done, trials-done, cfg.Duration, lc.elapsed)
+						p.Remaining = remaining(doneTime, done, trials-done, per, lc.elapsed)
 						p.Received, p.KernelDrops = lc.received, lc.kernelDrops
 						if dt := (lc.elapsed - prev.elapsed).Seconds(); dt > 0 {
 							p.Rate = float64(lc.received-prev.received) / dt
@@ -630,7 +718,10 @@ func Compare(ctx context.Context, cfg CompareConfig, progress func(Progress)) (C
 					doneTime = time.Since(rep.Started)
 					if progress != nil {
 						p.Elapsed, p.TrialElapsed = doneTime, cfg.Duration
-						p.Remaining = remaining(doneTime, done, trials-n, cfg.Duration, 0)
+						if cfg.Drain > 0 {
+							p.TrialElapsed = time.Duration(res.Seconds * float64(time.Second))
+						}
+						p.Remaining = remaining(doneTime, done, trials-n, per, 0)
 						p.Received, p.KernelDrops = res.Received, res.KernelDrops
 						p.Rate = res.RatePPS
 						p.Done = &res

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +43,7 @@ func TestSenderHelper(t *testing.T) {
 	fs.IntVar(&cfg.Size, "size", 0, "")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "")
+	fs.Int64Var(&cfg.Count, "count", 0, "")
 	fs.IntVar(&cfg.Batch, "batch", 0, "")
 	fs.IntVar(&cfg.Flows, "flows", 0, "")
 	fs.BoolVar(&cfg.GSO, "gso", false, "")
@@ -181,6 +185,65 @@ func TestCompareCancel(t *testing.T) {
 	}
 }
 
+// TestCompareDrain runs a drain comparison: each receiver empties a queue of
+// 4000 datagrams filled before it started, which the default 4 MiB buffer
+// holds, so every one must be received.
+func TestCompareDrain(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const n = 4000
+	names := []string{"udprx", "stdlib", "gnet"}
+	rep, err := Compare(ctx, CompareConfig{
+		TrialSetup: helperSetup(), Receivers: names, Sizes: []int{64}, Repetitions: 1, Drain: n,
+	}, nil)
+	if err != nil {
+		t.Fatalf("Compare: %v", err)
+	}
+	if runtime.GOOS == "windows" { // gnet is not supported there
+		if len(rep.Skipped) != 1 || !strings.HasPrefix(rep.Skipped[0], "gnet:") {
+			t.Errorf("skipped %q, want gnet alone", rep.Skipped)
+		}
+		names = names[:2]
+	} else if len(rep.Skipped) != 0 {
+		t.Errorf("skipped %q, want none", rep.Skipped)
+	}
+	// A stdlib socket gets no more than net.core.rmem_max: where that is
+	// smaller than the default buffer, the queue may not hold n.
+	fits := true
+	if b, err := os.ReadFile("/proc/sys/net/core/rmem_max"); err == nil {
+		if m, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && m < DefaultRecvBuffer {
+			t.Logf("net.core.rmem_max is %d: not checking that nothing was dropped", m)
+			fits = false
+		}
+	}
+	if len(rep.Trials) != len(names) || len(rep.Rows) != len(names) {
+		t.Fatalf("%d trials, %d rows: want %d each", len(rep.Trials), len(rep.Rows), len(names))
+	}
+	for i, tr := range rep.Trials {
+		t.Logf("%s: %+v", tr.Receiver, tr)
+		if row := rep.Rows[i]; row.Receiver != names[i] || row.Trials != 1 || row.RatePPS.Median != tr.RatePPS {
+			t.Errorf("row %d %+v: want %s's one trial", i, row, names[i])
+		}
+		if tr.Offered != n || tr.Offered != tr.Received+tr.KernelDrops+tr.AppLoss || tr.GSO {
+			t.Errorf("%s: offered %d, received %d, kernel %d, app %d, GSO %v: want %d offered without GSO, all accounted for",
+				tr.Receiver, tr.Offered, tr.Received, tr.KernelDrops, tr.AppLoss, tr.GSO, n)
+		}
+		if fits && (tr.Received != n || tr.Total() != 0) {
+			t.Errorf("%s: received %d, lost %d: want all %d", tr.Receiver, tr.Received, tr.Total(), n)
+		}
+		if tr.RatePPS <= 0 || tr.ActiveSeconds <= 0 || tr.CPUPercent < 0 {
+			t.Errorf("%s: rate %v, active %vs, CPU %v%%: want a real drain", tr.Receiver, tr.RatePPS, tr.ActiveSeconds, tr.CPUPercent)
+		}
+		// The rate is over the time from Run to the last datagram.
+		if got := float64(tr.Received) / tr.ActiveSeconds; math.Abs(got-tr.RatePPS) > 1e-6*got {
+			t.Errorf("%s: rate %v, want received / active = %v", tr.Receiver, tr.RatePPS, got)
+		}
+	}
+	if rep.Settings.Drain != n || rep.Settings.GSO {
+		t.Errorf("settings %+v: want drain %d, no GSO", rep.Settings, n)
+	}
+}
+
 func TestCompareValidate(t *testing.T) {
 	ok := CompareConfig{TrialSetup: TrialSetup{SenderCommand: []string{"udpbench", "send"}}}
 	if err := ok.Validate(); err != nil {
@@ -202,6 +265,8 @@ func TestCompareValidate(t *testing.T) {
 		{"negative reps", func(c *CompareConfig) { c.Repetitions = -1 }, "reps -1"},
 		{"batch", func(c *CompareConfig) { c.Batch = MaxBatch + 1 }, "batch 1025"},
 		{"loops", func(c *CompareConfig) { c.Loops = -1 }, "loops -1"},
+		{"negative drain", func(c *CompareConfig) { c.Drain = -1 }, "drain -1 is negative"},
+		{"drain with rate", func(c *CompareConfig) { c.Drain, c.Rate = 100, 1000 }, "drain 100 with rate 1000: --drain fills the queue as fast as the sender can, so it takes no --rate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := ok
@@ -221,6 +286,13 @@ func TestSenderArgs(t *testing.T) {
 	want := "send --to 127.0.0.1:9 --size 1400 --rate 12500.5 --duration 1.5s --batch 1024 --flows 1 --json --quiet --gso"
 	if got != want {
 		t.Errorf("args %q\nwant %q", got, want)
+	}
+	// A fill: counted, unpaced, no GSO, and a duration that lets the
+	// count end it.
+	got = strings.Join(tr.senderArgs("127.0.0.1:9", trialSpec{size: 64, duration: time.Second, fill: 8000}), " ")
+	want = "send --to 127.0.0.1:9 --size 64 --rate 0 --duration 1m0s --batch 1024 --flows 1 --json --quiet --count 8000"
+	if got != want {
+		t.Errorf("drain args %q\nwant %q", got, want)
 	}
 	if firstLine(" \n") != "" || firstLine("a\nb") != ": a" {
 		t.Error("firstLine")

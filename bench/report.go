@@ -59,6 +59,10 @@ type CompareSettings struct {
 	Batch           int      `json:"batch"`
 	RecvBuffer      int      `json:"rcvbuf"`
 	GSO             bool     `json:"gso"`
+	// Drain is CompareConfig.Drain: in a drain run, the datagrams queued
+	// before each receiver started, and DurationSeconds and Rate do not
+	// apply.
+	Drain int `json:"drain,omitempty"`
 	// Pinned tells whether the sender ran on SenderCPU and the receiver on
 	// ReceiverCPU (both -1 when not pinned).
 	Pinned      bool `json:"pinned"`
@@ -72,7 +76,7 @@ func compareSettings(cfg CompareConfig, tr *trialRunner) CompareSettings {
 		Receivers: cfg.Receivers, Sizes: cfg.Sizes, Rate: cfg.Rate,
 		DurationSeconds: cfg.Duration.Seconds(), Repetitions: cfg.Repetitions,
 		Loops: tr.setup.Loops, Batch: tr.setup.Batch, RecvBuffer: tr.setup.RecvBuffer,
-		GSO: tr.gso, SenderCPU: -1, ReceiverCPU: -1,
+		GSO: tr.gso && cfg.Drain == 0, Drain: cfg.Drain, SenderCPU: -1, ReceiverCPU: -1,
 	}
 	if tr.pin != nil {
 		s.Pinned = true
@@ -216,8 +220,12 @@ func (r CompareReport) WriteText(w io.Writer) error {
 	if r.Machine.CPUModel != "" {
 		fmt.Fprintf(w, "CPU: %s\n", r.Machine.CPUModel)
 	}
-	fmt.Fprintf(w, "load: sender in a child process, %s, batch %d, %s, %v per trial, %d repetition(s); receivers: %d loop(s), SO_RCVBUF %d; %s; %.0fs in all\n\n",
-		gso, s.Batch, rate, time.Duration(s.DurationSeconds*float64(time.Second)), s.Repetitions, s.Loops, s.RecvBuffer, pin, r.Seconds)
+	load := fmt.Sprintf("sender in a child process, %s, batch %d, %s, %v per trial", gso, s.Batch, rate, time.Duration(s.DurationSeconds*float64(time.Second)))
+	if s.Drain > 0 {
+		load = fmt.Sprintf("drain of %d datagrams queued by a sender in a child process (%s, batch %d) before each receiver starts", s.Drain, gso, s.Batch)
+	}
+	fmt.Fprintf(w, "load: %s, %d repetition(s); receivers: %d loop(s), SO_RCVBUF %d; %s; %.0fs in all\n\n",
+		load, s.Repetitions, s.Loops, s.RecvBuffer, pin, r.Seconds)
 
 	t := [][]string{{"receiver", "size", "datagrams/s", "min-max", "Gbit/s", "offered/s", "loss %", "kernel %", "app %", "send err", "CPU %", "vs stdlib"}}
 	for _, row := range r.Rows {
@@ -244,7 +252,7 @@ func (r CompareReport) WriteText(w io.Writer) error {
 	for _, s := range r.Skipped {
 		fmt.Fprintf(w, "skipped %s\n", s)
 	}
-	_, err := fmt.Fprint(w, `
+	notes := `
 datagrams/s (median, min-max over repetitions) and Gbit/s (UDP payload) are
 taken over each trial's traffic, first to last datagram received. loss % =
 kernel % (dropped at the receiving socket, its own counter) + app % (the rest:
@@ -253,7 +261,22 @@ send err counts failed send calls (retried, not lost). CPU % is the receiving
 process's CPU while traffic flowed, 100 = one core (the sender is a separate
 process). Single trials vary by +-25% on a busy machine: compare medians of
 one run.
-`)
+`
+	if s.Drain > 0 {
+		notes = fmt.Sprintf(`
+datagrams/s (median, min-max over repetitions) is the rate at which the
+receiver emptied a queue of %d datagrams filled before it started, from
+its start to the last datagram received: its capacity, with no sender
+running. Gbit/s is its UDP payload; offered/s is only the fill rate.
+loss %% = kernel %% (dropped at the receiving socket during the fill, its own
+counter) + app %% (the rest: accepted by the sender's kernel, never received
+nor dropped at the socket). send err counts the fill's failed send calls
+(retried, not lost). CPU %% is the receiving process's CPU while it drained
+the queue, 100 = one core. Single trials vary by +-25%% on a busy machine:
+compare medians of one run.
+`, s.Drain)
+	}
+	_, err := fmt.Fprint(w, notes)
 	return err
 }
 

@@ -112,6 +112,44 @@ func TestCompareReportText(t *testing.T) {
 	}
 }
 
+// TestCompareReportDrain checks what a drain run's report says: the text
+// explains what datagrams/s and offered/s mean there, the JSON records the
+// queue, and the chart still draws.
+func TestCompareReportDrain(t *testing.T) {
+	r := syntheticReport()
+	r.Settings.Drain, r.Settings.GSO = 8000, false
+	var b bytes.Buffer
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	t.Log("\n" + out)
+	for _, want := range []string{"load: drain of 8000 datagrams queued by a sender in a child process (no GSO, batch 1024) before each receiver starts, 3 repetition(s)",
+		"emptied a queue of 8000 datagrams filled before it started", "its capacity, with no sender", "offered/s is only the fill rate",
+		"vs stdlib", "0.50x"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text does not contain %q", want)
+		}
+	}
+	if strings.Contains(out, "per trial") || strings.Contains(out, "%!") {
+		t.Errorf("text of a drain run mentions the sender's duration or is malformed")
+	}
+	for drain, want := range map[int]string{8000: `"drain": 8000`, 0: ""} {
+		r.Settings.Drain = drain
+		b.Reset()
+		if err := r.WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(b.String(), `"drain"`); got != (want != "") || !strings.Contains(b.String(), want) {
+			t.Errorf("drain %d: JSON has \"drain\" %v, want %q", drain, got, want)
+		}
+	}
+	r.Settings.Drain = 8000
+	if err := WriteChart(&bytes.Buffer{}, ChartSVG, r); err != nil {
+		t.Errorf("chart: %v", err)
+	}
+}
+
 func TestCompareReportJSON(t *testing.T) {
 	var b bytes.Buffer
 	if err := syntheticReport().WriteJSON(&b); err != nil {

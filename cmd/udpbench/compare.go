@@ -38,6 +38,16 @@ the only way to saturate a receiver on the same host. Trials are
 interleaved (each repetition runs every size and receiver) so a drift of
 the machine spreads over all receivers.
 
+With --drain N a trial measures a receiver's capacity instead: the sender
+queues N datagrams at the receiver's socket while it is not reading yet, and
+exits; then the receiver starts, and datagrams/s is the rate at which it
+empties the queue, with no sender competing for the CPU (on a small machine
+a live sender is the bottleneck). The fill uses no GSO (a GSO segment takes
+more room in the receive buffer) and is not timed. The queue must hold N
+datagrams, or the excess is dropped as kernel loss: on Linux about 10000
+64-byte ones fit the default --rcvbuf, where net.core.rmem_max allows it.
+--rate cannot be given with --drain, and --duration does not apply.
+
 Loss: kernel % is what the receiving socket's own drop counter
 (/proc/net/udp) saw, mostly a full receive buffer; app % is the rest:
 accepted by the sender's kernel but never received nor dropped at the
@@ -63,6 +73,7 @@ func runCompare(args []string) int {
 	rate := fs.Float64("rate", 0, "send `N` datagrams per second in every trial; 0 = as fast as the sender can")
 	duration := fs.Duration("duration", bench.DefaultCompareDuration, "run the sender for `DURATION` in each trial")
 	reps := fs.Int("reps", bench.DefaultRepetitions, "run `N` trials per receiver and size; the table shows their median")
+	drain := fs.Int("drain", 0, "measure capacity: queue `N` datagrams before each receiver starts, then time how fast it empties the queue; 0 = a live sender")
 	quick := fs.Bool("quick", false, "a run of about 30 s: --sizes 64,1400 --duration 3s --reps 1, except for those given")
 	finish := trialFlags(fs)
 	asJSON := fs.Bool("json", false, "print the whole report as one JSON object on standard output instead of the table")
@@ -85,7 +96,7 @@ func runCompare(args []string) int {
 		}
 	}
 
-	cfg := bench.CompareConfig{Rate: *rate, Duration: *duration, Repetitions: *reps}
+	cfg := bench.CompareConfig{Rate: *rate, Duration: *duration, Repetitions: *reps, Drain: *drain}
 	var err error
 	if cfg.Receivers, err = parseNames(*receivers); err != nil {
 		return usageError("compare", "--receivers %q: %v", *receivers, err)
@@ -100,6 +111,10 @@ func runCompare(args []string) int {
 		return usageError("compare", "--duration %v: want more than 0", *duration)
 	case *reps < 1:
 		return usageError("compare", "--reps %d: want at least 1", *reps)
+	case *drain < 0:
+		return usageError("compare", "--drain %d: want 0 or more", *drain)
+	case *drain > 0 && *rate > 0:
+		return usageError("compare", "--drain %d with --rate %v: the queue is filled as fast as the sender can; give one or the other", *drain, *rate)
 	}
 	if *out != "" {
 		if err := checkChartPath(*out); err != nil {

@@ -58,6 +58,8 @@ func TestCompareZerolossBadFlags(t *testing.T) {
 		{"compare", []string{"--duration", "0s"}, "--duration 0s"},
 		{"compare", []string{"--duration", "5"}, "-duration"},
 		{"compare", []string{"--reps", "0"}, "--reps 0"},
+		{"compare", []string{"--drain", "-1"}, "--drain -1"},
+		{"compare", []string{"--drain", "100", "--rate", "1000"}, "--drain 100 with --rate 1000"},
 		{"compare", []string{"--loops", "0"}, "--loops 0"},
 		{"compare", []string{"--batch", "2000"}, "--batch 2000"},
 		{"compare", []string{"--rcvbuf", "0"}, "--rcvbuf 0"},
@@ -96,7 +98,7 @@ func TestCompareZerolossBadFlags(t *testing.T) {
 func TestCompareZerolossHelp(t *testing.T) {
 	for cmd, want := range map[string][]string{
 		"compare": {"--receivers LIST", "(default " + strings.Join(bench.DefaultReceivers(), ",") + ")", "--sizes LIST", "(default 64,512,1400)",
-			"--rate N", "--duration DURATION", "(default 5s)", "--reps N", "(default 3)", "--quick", "--loops N", "(default 1)",
+			"--rate N", "--drain N", "--duration DURATION", "(default 5s)", "--reps N", "(default 3)", "--quick", "--loops N", "(default 1)",
 			"--batch N", "(default 1024)", "--rcvbuf BYTES", "(default 4194304)", "--no-gso", "--pin", "--json", "--out FILE",
 			"--quiet", "--sender PATH"},
 		"zeroloss": {"--receiver NAME", "(default udprx)", "--size BYTES", "(default 64)", "--trial DURATION", "(default 5s)",
@@ -189,6 +191,38 @@ func TestCompareRun(t *testing.T) {
 	svg, err := os.ReadFile(chart)
 	if err != nil || !bytes.Contains(svg, []byte("<svg")) {
 		t.Errorf("chart: %v, %d bytes", err, len(svg))
+	}
+
+	// A drain run: the real sender's --count fills each queue, with few
+	// enough datagrams to fit any receive buffer.
+	status, stdout, stderr = captureRun(t, runCompare,
+		"--drain", "200", "--sizes", "64", "--receivers", "udprx,stdlib", "--json", "--quiet", "--sender", bin)
+	if status != exitOK || stderr != "" {
+		t.Fatalf("compare --drain: exit %d, stderr %q", status, stderr)
+	}
+	var drained struct {
+		Settings struct {
+			Drain int `json:"drain"`
+		} `json:"settings"`
+		Trials []struct {
+			Receiver      string  `json:"receiver"`
+			Offered       uint64  `json:"offered"`
+			Received      uint64  `json:"received"`
+			RatePPS       float64 `json:"rate_pps"`
+			ActiveSeconds float64 `json:"active_seconds"`
+		} `json:"trials"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &drained); err != nil {
+		t.Fatalf("stdout %q: %v", stdout, err)
+	}
+	// 3 repetitions by default, of 2 receivers.
+	if drained.Settings.Drain != 200 || len(drained.Trials) != 6 {
+		t.Fatalf("drain report %+v", drained)
+	}
+	for _, tr := range drained.Trials {
+		if tr.Offered != 200 || tr.Received != 200 || tr.RatePPS <= 0 || tr.ActiveSeconds <= 0 {
+			t.Errorf("drain trial %+v: want all 200 received, at a rate", tr)
+		}
 	}
 
 	status, stdout, stderr = captureRun(t, runZeroloss,
