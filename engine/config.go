@@ -99,10 +99,11 @@ type Config struct {
 	// (SO_TIMESTAMPNS). Linux only so far; Stats says whether it is on.
 	Timestamps bool
 
-	// PinCPU pins loop i's OS thread to CPU i mod runtime.NumCPU() (Linux
-	// only; elsewhere New fails). Pin when the loops have the machine's
-	// receive work to themselves: it keeps a loop's cache warm and stops
-	// the scheduler moving it. See docs/performance.md.
+	// PinCPU locks loop i's goroutine to an OS thread and pins the thread
+	// to CPU i mod runtime.NumCPU() (Linux only; elsewhere New fails). Pin
+	// when the loops have the machine's receive work to themselves: it
+	// keeps a loop's cache warm and stops the scheduler moving it. See
+	// docs/performance.md.
 	PinCPU bool
 
 	// IncomingCPU, with PinCPU and more than one loop, sets each loop's

@@ -4,8 +4,10 @@
 //
 // Each loop owns one socket (several loops bind one address with
 // SO_REUSEPORT), one poller and one batch of preallocated buffers, and runs
-// on its own goroutine locked to an OS thread. On Linux a loop waits in
-// epoll and reads up to BatchSize datagrams per recvmmsg call; on darwin
+// on its own goroutine (locked to an OS thread only with Config.PinCPU). On
+// Linux a loop waits on a level-triggered epoll instance, itself watched by
+// the Go runtime's poller so that the goroutine parks between bursts, and
+// reads up to BatchSize datagrams per recvmmsg call; on darwin
 // and FreeBSD it waits in kqueue and drains with recvmsg; elsewhere it
 // reads through package net.
 //
