@@ -20,7 +20,9 @@ import (
 //
 // Level-triggered on purpose: a socket with data left after a budget-limited
 // drain is reported again at once, and a hang-up keeps being reported until
-// the loop acts on it (it must: see HangUp).
+// the loop acts on it (it must: see HangUp). One-shot as well, re-armed by
+// each Wait (see sockEvents), and waited on through the Go runtime's poller
+// (see parker).
 type linuxReceiver struct {
 	fd    int
 	epfd  int
@@ -33,6 +35,10 @@ type linuxReceiver struct {
 	release func() error // run by Close after the socket is closed; nil: nothing to clean up
 
 	events [2]unix.EpollEvent // socket and eventfd
+	// armed reports whether the socket's one-shot registration is armed:
+	// false from the moment Wait reports a socket event until the next
+	// Wait re-arms it (see sockEvents).
+	armed bool
 
 	// park owns epfd and is how Wait sleeps: in the Go runtime's poller
 	// (see parker), unless the runtime would not poll epfd; then Wait
@@ -101,7 +107,7 @@ func newNative(fd int, local net.Addr, info Info, inet bool, release func() erro
 	// EPOLLERR and EPOLLHUP are always reported; EPOLLRDHUP must be asked
 	// for. It is what a UDP socket shut down for reading raises
 	// (net/ipv4/udp.c udp_poll -> datagram_poll in net/core/datagram.c).
-	sock := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}
+	sock := unix.EpollEvent{Events: sockEvents, Fd: int32(fd)}
 	wake := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(r.evfd)}
 	if err = unix.EpollCtl(r.epfd, unix.EPOLL_CTL_ADD, fd, &sock); err == nil {
 		err = unix.EpollCtl(r.epfd, unix.EPOLL_CTL_ADD, r.evfd, &wake)
@@ -112,10 +118,37 @@ func newNative(fd int, local net.Addr, info Info, inet bool, release func() erro
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
 	r.park = newParker(r.epfd, r.events[:])
+	r.armed = true
 	return r, nil
 }
 
+// sockEvents is the socket's epoll registration: level-triggered, so a
+// hang-up or data left unread is reported again, and one-shot, so that
+// between the event Wait reports and the re-arm at the next Wait the
+// kernel does not run epoll's wake-up callback for every datagram it
+// queues. The callback runs in the receive path, on the CPU doing the
+// kernel's receive work (a NIC queue's softirq; on loopback, the
+// sender's): with the epoll descriptor itself watched by the runtime's
+// poller (parker), each datagram would otherwise wake two levels of
+// epoll (ep_poll_callback in fs/eventpoll.c wakes an epoll's own
+// watchers on every call). Re-arming is one epoll_ctl per wake-up, and
+// the kernel checks readiness as it re-arms (ep_modify), so nothing that
+// arrived meanwhile is missed.
+const sockEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
+
 func (r *linuxReceiver) Wait() (Event, error) {
+	if !r.armed {
+		ev := unix.EpollEvent{Events: sockEvents, Fd: int32(r.fd)}
+		if err := unix.EpollCtl(r.epfd, unix.EPOLL_CTL_MOD, r.fd, &ev); err != nil {
+			// ENOENT or EBADF: the descriptor was closed or replaced
+			// from outside, and epoll dropped it.
+			if !stillOurs(r.fd, r.id) {
+				return Event{Events: Gone}, nil
+			}
+			return Event{}, os.NewSyscallError("epoll_ctl", err)
+		}
+		r.armed = true
+	}
 	for {
 		var n int
 		var err error
@@ -144,6 +177,7 @@ func (r *linuxReceiver) Wait() (Event, error) {
 				ev.Events |= Woken
 				continue
 			}
+			r.armed = false // a one-shot event: reported, so disarmed
 			if e.Events&unix.EPOLLIN != 0 {
 				ev.Events |= Readable
 			}

@@ -168,3 +168,39 @@ func TestListenErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestLinuxOneShotRearm: the socket's epoll registration is one-shot, so
+// datagrams queued while it is disarmed (after Wait reported the socket,
+// before the next Wait) raise no event of their own. The next Wait must
+// still report them: re-arming checks readiness. Both with data left
+// unread and with the queue emptied and refilled while disarmed.
+func TestLinuxOneShotRearm(t *testing.T) {
+	r := listenT(t, "udp4", "127.0.0.1:0", Options{})
+	c, err := net.DialUDP("udp4", nil, r.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b := newBatch(t, 4, 2048)
+
+	c.Write([]byte("one"))
+	if ev := waitT(t, r); ev.Events&Readable == 0 {
+		t.Fatalf("first Wait: %v, want Readable", ev.Events)
+	}
+	// Disarmed now. Left unread, and joined by more: reported again.
+	c.Write([]byte("two"))
+	if ev := waitT(t, r); ev.Events&Readable == 0 {
+		t.Fatalf("Wait with data left unread: %v, want Readable", ev.Events)
+	}
+	// Disarmed again: empty the queue, then queue one more.
+	if n, err := r.Read(b); n != 2 || err != nil {
+		t.Fatalf("Read = %d, %v: want the 2 queued", n, err)
+	}
+	c.Write([]byte("three"))
+	if ev := waitT(t, r); ev.Events&Readable == 0 {
+		t.Fatalf("Wait after a datagram queued while disarmed: %v, want Readable", ev.Events)
+	}
+	if n, err := r.Read(b); n != 1 || err != nil || string(b.Datagrams()[0].Payload) != "three" {
+		t.Fatalf("Read = %d, %v: want the one sent while disarmed", n, err)
+	}
+}
