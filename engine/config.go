@@ -59,7 +59,9 @@ type Config struct {
 	Loops int
 
 	// BatchSize is the number of datagrams one read can return, 1 to
-	// batch.MaxSlots. 0 means batch.DefaultSlots (64).
+	// batch.MaxSlots. 0 means batch.DefaultSlots (64): from 16 up the
+	// throughput is the same within noise, and 64 slots of 2 KiB are
+	// 128 KiB per loop (docs/performance.md).
 	BatchSize int
 
 	// DatagramSize is the buffer size for one datagram in bytes, 1 to
@@ -76,7 +78,9 @@ type Config struct {
 
 	// ReadBudget is the most batches a loop reads per wake-up before it
 	// goes back to its poller, so that a flood cannot keep it from seeing
-	// a stop request. 0 means 16.
+	// a stop request. 0 means 16, the smallest budget that costs no
+	// throughput (1 to 8 cost about 1.5%); at 1.5M datagrams/s it keeps a
+	// loop from its poller for at most 0.7 ms (docs/performance.md).
 	ReadBudget int
 
 	// GRO turns on UDP generic receive offload (Linux 5.0+): the kernel
