@@ -79,7 +79,7 @@ type Config struct {
 	// ReadBudget is the most batches a loop reads per wake-up before it
 	// goes back to its poller, so that a flood cannot keep it from seeing
 	// a stop request. 0 means 16, the smallest budget that costs no
-	// throughput (1 to 8 cost about 1.5%); at 1.5M datagrams/s it keeps a
+	// throughput (1 and 4 cost about 1.5%); at 1.5M datagrams/s it keeps a
 	// loop from its poller for at most 0.7 ms (docs/performance.md).
 	ReadBudget int
 
