@@ -3,14 +3,17 @@ package platform
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unsafe"
@@ -310,9 +313,20 @@ func meminfoDrops(t *testing.T, r Receiver) uint64 {
 // rcvbufErrors reads the Udp RcvbufErrors counter of /proc/net/snmp.
 func rcvbufErrors(t *testing.T) uint64 {
 	t.Helper()
-	f, err := os.Open("/proc/net/snmp")
+	v, err := readRcvbufErrors("/proc/net/snmp")
 	if err != nil {
 		t.Skip(err)
+	}
+	return v
+}
+
+// readRcvbufErrors reads the Udp RcvbufErrors counter of an snmp file:
+// /proc/net/snmp is the process's network namespace, and
+// /proc/thread-self/net/snmp the calling thread's.
+func readRcvbufErrors(path string) (uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
 	}
 	defer f.Close()
 	var names []string
@@ -328,16 +342,100 @@ func rcvbufErrors(t *testing.T) uint64 {
 		}
 		for i, n := range names {
 			if n == "RcvbufErrors" && i < len(fields) {
-				v, err := strconv.ParseUint(fields[i], 10, 64)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return v
+				return strconv.ParseUint(fields[i], 10, 64)
 			}
 		}
 	}
-	t.Skip("no Udp RcvbufErrors in /proc/net/snmp")
-	return 0
+	return 0, fmt.Errorf("no Udp RcvbufErrors in %s", path)
+}
+
+// TestLinuxKernelDropsExact overflows a small receive buffer inside a
+// network namespace of its own, where the host-wide counters count this
+// test's socket alone, and checks that the socket's drop count
+// (SO_MEMINFO, what the engine reports as udprx_kernel_drops_total) equals
+// the /proc/net/snmp RcvbufErrors delta exactly. (TestLinuxKernelDrops can
+// only check "at least": other sockets on the host may drop meanwhile.)
+//
+// The namespace is a child process's: the test binary runs itself again
+// with CLONE_NEWNET, so that no thread of this process ever leaves the
+// host's namespace.
+func TestLinuxKernelDropsExact(t *testing.T) {
+	if os.Getenv(netnsChildEnv) == "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestLinuxKernelDropsExact$", "-test.v", "-test.count=1")
+		cmd.Env = append(os.Environ(), netnsChildEnv+"=1")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		switch {
+		case err != nil && !errors.As(err, &exit):
+			t.Skipf("a child in a new network namespace: %v (needs CAP_SYS_ADMIN)", err)
+		case err != nil:
+			t.Fatalf("in a new network namespace: %v\n%s", err, out)
+		case !bytes.Contains(out, []byte("--- PASS")):
+			t.Fatalf("the child did not run the test:\n%s", out)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.Contains(line, "agree") {
+				t.Log(strings.TrimSpace(line))
+			}
+		}
+		return
+	}
+	// The child: alone in a new network namespace, whose loopback starts
+	// down.
+	if err := linkUp("lo"); err != nil {
+		t.Fatal(err)
+	}
+	before := rcvbufErrors(t)
+	r := listenT(t, "udp4", "127.0.0.1:0", Options{RecvBuffer: 4096})
+	c, err := net.DialUDP("udp4", nil, r.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const sent = 500
+	payload := make([]byte, 200)
+	for range sent {
+		if _, err := c.Write(payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drops := meminfoDrops(t, r)
+	if drops == 0 || drops >= sent {
+		t.Fatalf("%d of %d datagrams dropped: want some, not all", drops, sent)
+	}
+	if d := rcvbufErrors(t) - before; d != drops {
+		t.Fatalf("RcvbufErrors grew by %d, the socket's SO_MEMINFO count is %d", d, drops)
+	}
+	t.Logf("%d of %d dropped: SO_MEMINFO and RcvbufErrors agree", drops, sent)
+}
+
+// netnsChildEnv marks the run of the test binary that
+// TestLinuxKernelDropsExact starts in a new network namespace.
+const netnsChildEnv = "UDPRX_TEST_IN_NEW_NETNS"
+
+// linkUp sets IFF_UP on the named interface of the calling thread's
+// network namespace (a new namespace's loopback starts down).
+func linkUp(name string) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return os.NewSyscallError("socket", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return os.NewSyscallError("ioctl SIOCGIFFLAGS", err)
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return os.NewSyscallError("ioctl SIOCSIFFLAGS", err)
+	}
+	return nil
 }
 
 // TestLinuxKernelDrops overflows a small receive buffer and checks that
