@@ -118,6 +118,8 @@ func (e *Engine) socketOptions() platform.Options {
 		GRO:        e.cfg.GRO,
 		PktInfo:    e.cfg.DstAddr,
 		Timestamps: e.cfg.Timestamps,
+		// A pinned loop's goroutine is locked to its thread (loop.run).
+		LockedThread: e.cfg.PinCPU,
 	}
 }
 

@@ -22,7 +22,7 @@ import (
 //	setReusePort(fd int) error                  the option that balances
 //	setRecvBuffer(fd, n int) (int, error)       request n, report granted
 //	setRecvOptions(fd int, opts Options, info *Info)  per-datagram information
-//	newNative(fd int, local net.Addr, info Info, inet bool, release func() error) (Receiver, error)
+//	newNative(fd int, local net.Addr, info Info, inet, locked bool, release func() error) (Receiver, error)
 //
 // and the constant ReusePortBalances.
 
@@ -63,7 +63,7 @@ func Listen(network, address string, opts Options) (Receiver, error) {
 		unix.Close(fd)
 		return nil, os.NewSyscallError("getsockname", err)
 	}
-	r, err := newNative(fd, sockaddrToUDP(sa), info, true, nil)
+	r, err := newNative(fd, sockaddrToUDP(sa), info, true, opts.LockedThread, nil)
 	if err != nil {
 		unix.Close(fd)
 		return nil, err
@@ -206,7 +206,7 @@ func newReceiver(fd int, local net.Addr, inet bool, opts Options, info Info, rel
 		}
 		return r, nil
 	}
-	r, err := newNative(fd, local, info, inet, release)
+	r, err := newNative(fd, local, info, inet, opts.LockedThread, release)
 	if err != nil {
 		unix.Close(fd)
 		return nil, err

@@ -62,7 +62,7 @@ func newParker(epfd int, events []unix.EpollEvent) *parker {
 
 // parked reports whether wait can be used: the runtime polls the epoll
 // descriptor.
-func (p *parker) parked() bool { return p.rc != nil }
+func (p *parker) parked() bool { return p != nil && p.rc != nil }
 
 // wait returns the number of events in p.events, or 0 when the idle check
 // is due (every idleCheckMillis, busy or not: one fstat a second). Only if

@@ -141,6 +141,14 @@ type Options struct {
 	// (Datagram.Timestamp; Linux: SO_TIMESTAMPNS). Linux only so far:
 	// Info.Timestamps says whether it is on.
 	Timestamps bool
+	// LockedThread says that the goroutine calling Wait is locked to its
+	// OS thread (runtime.LockOSThread) and has it to itself. Wait then
+	// blocks that thread in the poller's system call instead of parking
+	// the goroutine in the Go runtime's poller: waking a locked goroutine
+	// from there means handing it back to its thread, which costs more
+	// than the thread's own sleep (docs/performance.md). Linux only; the
+	// other backends always block the thread.
+	LockedThread bool
 }
 
 // Info reports facts about an open Receiver.
@@ -165,6 +173,10 @@ type Info struct {
 	PktInfo bool
 	// Timestamps reports whether Read fills Datagram.Timestamp.
 	Timestamps bool
+	// Parks reports whether Wait parks the goroutine in the Go runtime's
+	// poller between events (Linux, unless Options.LockedThread) rather
+	// than blocking its thread.
+	Parks bool
 }
 
 // ErrReadShutdown is returned by Read when the kernel handed back an

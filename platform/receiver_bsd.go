@@ -54,7 +54,7 @@ const wakeIdent = 1
 // true for AF_INET/AF_INET6, false for AF_UNIX (where an empty datagram
 // with no source is real: an unbound sender's). release, if not nil, runs
 // once when Close has closed the socket.
-func newNative(fd int, local net.Addr, info Info, inet bool, release func() error) (Receiver, error) {
+func newNative(fd int, local net.Addr, info Info, inet, _ bool, release func() error) (Receiver, error) {
 	info.Backend = NativeBackend
 	// kqueue(2) has no close-on-exec flag on darwin, but a kqueue is not
 	// inherited across fork (kqueue(2) on both systems), so the window

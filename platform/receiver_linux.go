@@ -41,8 +41,9 @@ type linuxReceiver struct {
 	armed bool
 
 	// park owns epfd and is how Wait sleeps: in the Go runtime's poller
-	// (see parker), unless the runtime would not poll epfd; then Wait
-	// blocks in epoll_wait on its thread.
+	// (see parker). nil with Options.LockedThread, and not parked() if the
+	// runtime would not poll epfd: then Wait blocks in epoll_wait on its
+	// thread.
 	park *parker
 
 	mu     sync.Mutex // guards closed against Wake writing to a reused fd
@@ -86,7 +87,7 @@ type linuxReceiver struct {
 // true for AF_INET/AF_INET6, false for AF_UNIX (where an empty datagram
 // with no source is real: an unbound sender's). release, if not nil, runs
 // once when Close has closed the socket.
-func newNative(fd int, local net.Addr, info Info, inet bool, release func() error) (Receiver, error) {
+func newNative(fd int, local net.Addr, info Info, inet, locked bool, release func() error) (Receiver, error) {
 	info.Backend = NativeBackend
 	r := &linuxReceiver{fd: fd, epfd: -1, evfd: -1, local: local, info: info, inet: inet, release: release}
 	if inet {
@@ -117,7 +118,10 @@ func newNative(fd int, local net.Addr, info Info, inet bool, release func() erro
 		unix.Close(r.epfd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
-	r.park = newParker(r.epfd, r.events[:])
+	if !locked {
+		r.park = newParker(r.epfd, r.events[:])
+		r.info.Parks = r.park.parked()
+	}
 	r.armed = true
 	return r, nil
 }
@@ -414,7 +418,11 @@ func (r *linuxReceiver) Close() (err error) {
 		}()
 	}
 	unix.Close(r.evfd)
-	r.park.close() // and with it r.epfd
+	if r.park != nil {
+		r.park.close() // and with it r.epfd
+	} else {
+		unix.Close(r.epfd)
+	}
 	if !stillOurs(r.fd, r.id) {
 		// Closed or replaced from outside: the number may belong to
 		// someone else's file now. Closing it would break them.
