@@ -77,17 +77,9 @@ func readEvery(t *testing.T, socks []Receiver, b *batch.Batch, want int) []int {
 	deadline := time.Now().Add(5 * time.Second)
 	for total := 0; total < want; {
 		for i, r := range socks {
-			for {
-				k, err := r.Read(b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if k == 0 {
-					break
-				}
-				got[i] += k
-				total += k
-			}
+			k := readQueued(t, r, b)
+			got[i] += k
+			total += k
 		}
 		if total >= want {
 			break

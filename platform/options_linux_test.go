@@ -700,16 +700,7 @@ func TestLinuxOptionsAllocs(t *testing.T) {
 			read := 0
 			allocs := testing.AllocsPerRun(50, func() {
 				send()
-				for {
-					n, err := r.Read(b)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if n == 0 {
-						break
-					}
-					read += n
-				}
+				read += readQueued(t, r, b)
 			})
 			if allocs != 0 {
 				t.Errorf("%v allocations per send and read, want 0", allocs)

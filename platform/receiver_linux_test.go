@@ -43,6 +43,23 @@ func waitT(t *testing.T, r Receiver) Event {
 	return Event{}
 }
 
+// readQueued reads from r until a Read finds nothing, and returns how many
+// datagrams it read.
+func readQueued(t *testing.T, r Receiver, b *batch.Batch) int {
+	t.Helper()
+	total := 0
+	for {
+		n, err := r.Read(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return total
+		}
+		total += n
+	}
+}
+
 func newBatch(t *testing.T, slots, size int) *batch.Batch {
 	b, err := batch.New(slots, size)
 	if err != nil {
