@@ -206,7 +206,7 @@ func (r CompareReport) WriteText(w io.Writer) error {
 	s := r.Settings
 	rate := "as fast as it can"
 	if s.Rate > 0 {
-		rate = fmtRate(s.Rate) + " datagrams/s"
+		rate = FormatRate(s.Rate) + " datagrams/s"
 	}
 	gso := "UDP GSO"
 	if !s.GSO {
@@ -236,10 +236,10 @@ func (r CompareReport) WriteText(w io.Writer) error {
 		t = append(t, []string{
 			row.Receiver,
 			fmt.Sprint(row.Size),
-			fmtRate(row.RatePPS.Median),
-			fmtRate(row.RatePPS.Min) + "-" + fmtRate(row.RatePPS.Max),
+			FormatRate(row.RatePPS.Median),
+			FormatRate(row.RatePPS.Min) + "-" + FormatRate(row.RatePPS.Max),
 			fmt.Sprintf("%.3f", row.Gbps.Median),
-			fmtRate(row.OfferedPPS),
+			FormatRate(row.OfferedPPS),
 			fmt.Sprintf("%.2f", row.LossPercent.Median),
 			fmt.Sprintf("%.2f", row.KernelPercent),
 			fmt.Sprintf("%.2f", row.AppPercent),
@@ -313,8 +313,9 @@ func writeTable(w io.Writer, rows [][]string, left int) {
 	}
 }
 
-// fmtRate formats a rate with an SI suffix: "1.523M", "20.0k", "950".
-func fmtRate(v float64) string {
+// FormatRate formats a rate (datagrams per second) with an SI suffix, as
+// the reports do: "1.523M", "20.0k", "950".
+func FormatRate(v float64) string {
 	switch {
 	case v >= 1e6:
 		return fmt.Sprintf("%.3fM", v/1e6)

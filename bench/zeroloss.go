@@ -255,20 +255,20 @@ func (r ZeroLossReport) WriteText(w io.Writer) error {
 	switch {
 	case !r.Found:
 		fmt.Fprintf(w, "%s, %d-byte payloads: no rate tried had loss <= %g%% (lowest tried %s datagrams/s)\n",
-			r.Receiver, r.Size, r.LossThreshold, fmtRate(r.Hi))
+			r.Receiver, r.Size, r.LossThreshold, FormatRate(r.Hi))
 	case r.SenderBound:
 		fmt.Fprintf(w, "%s, %d-byte payloads: took everything the sender could send, %s datagrams/s, with loss <= %g%%: the receiver's limit is higher\n",
-			r.Receiver, r.Size, fmtRate(r.Rate), r.LossThreshold)
+			r.Receiver, r.Size, FormatRate(r.Rate), r.LossThreshold)
 	default:
 		fmt.Fprintf(w, "%s, %d-byte payloads: highest rate with loss <= %g%%: %s datagrams/s (%.3f Gbit/s of payload)\n",
-			r.Receiver, r.Size, r.LossThreshold, fmtRate(r.Rate), r.Rate*float64(r.Size)*8/1e9)
+			r.Receiver, r.Size, r.LossThreshold, FormatRate(r.Rate), r.Rate*float64(r.Size)*8/1e9)
 	}
 	conv := "converged"
 	if !r.Converged {
 		conv = "not converged: out of trials"
 	}
 	_, err := fmt.Fprintf(w, "search: %d trials of %gs, final interval %s-%s datagrams/s (resolution %s, %s); %s\n",
-		len(r.Trials), r.TrialSeconds, fmtRate(r.Lo), fmtRate(r.Hi), fmtRate(r.Resolution), conv, r.Machine)
+		len(r.Trials), r.TrialSeconds, FormatRate(r.Lo), FormatRate(r.Hi), FormatRate(r.Resolution), conv, r.Machine)
 	return err
 }
 
@@ -276,7 +276,7 @@ func (r ZeroLossReport) WriteText(w io.Writer) error {
 func (t ZeroLossTrial) String() string {
 	rate := "unpaced"
 	if t.Rate > 0 {
-		rate = fmtRate(t.Rate) + "/s"
+		rate = FormatRate(t.Rate) + "/s"
 	}
 	verdict := "fail"
 	switch {
@@ -287,5 +287,5 @@ func (t ZeroLossTrial) String() string {
 	}
 	r := t.Result
 	return fmt.Sprintf("trial %2d: asked %-9s offered %d (%s/s), received %d, loss %.3f%% (kernel %d, app %d): %s; next interval %s-%s",
-		t.N, rate, r.Offered, fmtRate(r.OfferedPPS), r.Received, r.LossPercent, r.KernelDrops, r.AppLoss, verdict, fmtRate(t.Lo), fmtRate(t.Hi))
+		t.N, rate, r.Offered, FormatRate(r.OfferedPPS), r.Received, r.LossPercent, r.KernelDrops, r.AppLoss, verdict, FormatRate(t.Lo), FormatRate(t.Hi))
 }

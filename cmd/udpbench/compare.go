@@ -298,7 +298,7 @@ func compareProgress(w io.Writer, terminal bool) func(bench.Progress) {
 		left := fmt.Sprintf("%s elapsed, ~%s left", p.Elapsed.Round(time.Second), p.Remaining.Round(time.Second))
 		if d := p.Done; d != nil {
 			line := fmt.Sprintf("%s: %s datagrams/s of %s offered, loss %.2f%% (kernel %.2f%%, app %.2f%%), CPU %.0f%%; %s",
-				head, rateText(d.RatePPS), rateText(d.OfferedPPS), d.LossPercent,
+				head, bench.FormatRate(d.RatePPS), bench.FormatRate(d.OfferedPPS), d.LossPercent,
 				d.Percent(d.KernelDrops), d.Percent(d.AppLoss), d.CPUPercent, left)
 			if terminal {
 				fmt.Fprint(w, "\r\x1b[K")
@@ -314,17 +314,6 @@ func compareProgress(w io.Writer, terminal bool) func(bench.Progress) {
 			loss = 100 * float64(p.KernelDrops) / float64(n)
 		}
 		fmt.Fprintf(w, "\r\x1b[K%s: %s datagrams/s, loss %.2f%% so far, %s; %s",
-			head, rateText(p.Rate), loss, p.TrialElapsed.Round(time.Second), left)
+			head, bench.FormatRate(p.Rate), loss, p.TrialElapsed.Round(time.Second), left)
 	}
-}
-
-// rateText formats a rate in datagrams per second: "1.234M", "20.0k".
-func rateText(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.3fM", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1fk", v/1e3)
-	}
-	return fmt.Sprintf("%.0f", v)
 }
