@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -603,9 +604,29 @@ func TestLinuxTimestamps(t *testing.T) {
 	}
 	defer c.Close()
 	before := time.Now()
-	for range 20 {
-		c.Write([]byte("t"))
-	}
+	// From one CPU: the kernel stamps each datagram as it takes it in,
+	// and datagrams taken in on two CPUs can reach the socket out of that
+	// order when one CPU defers its receive work (ksoftirqd, under load).
+	func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		var allowed unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &allowed); err != nil {
+			t.Fatal(err)
+		}
+		cpu := 0
+		for !allowed.IsSet(cpu) {
+			cpu++
+		}
+		restore, err := PinThread(cpu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer restore()
+		for range 20 {
+			c.Write([]byte("t"))
+		}
+	}()
 	got := readAll(t, r, newBatch(t, 8, 2048), 20)
 	after := time.Now()
 	var last int64
