@@ -25,6 +25,7 @@ func TestImportGraph(t *testing.T) {
 		"errpolicy":          {},
 		"internal/fakeclock": {},
 		"internal/doccheck":  {},
+		"internal/kernel":    {}, // imported by tests only
 		"platform":           {"batch"},
 		"engine":             {"batch", "errpolicy", "platform"},
 		"bench":              {"batch", "engine"},

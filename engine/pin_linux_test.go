@@ -6,8 +6,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/udprx/udprx/internal/kernel"
 	"github.com/udprx/udprx/platform"
-	"golang.org/x/sys/unix"
 )
 
 // TestPinCPU runs pinned loops and checks they receive; the pinning itself
@@ -47,12 +47,10 @@ func TestIncomingCPU(t *testing.T) {
 			t.Fatalf("loop %d: IncomingCPU %d, want %d", i, ls.IncomingCPU, i)
 		}
 	}
-	var u unix.Utsname
-	unix.Uname(&u)
-	var major, minor int
-	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor)
-	if major < 6 || major == 6 && minor < 2 {
-		t.Skipf("kernel %d.%d: selection by SO_INCOMING_CPU needs Linux 6.2", major, minor)
+	if ok, err := kernel.AtLeast(6, 2); err != nil {
+		t.Fatal(err)
+	} else if !ok {
+		t.Skip("selection by SO_INCOMING_CPU needs Linux 6.2")
 	}
 	const n = 100
 	for cpu := range 2 {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/udprx/udprx/batch"
+	"github.com/udprx/udprx/internal/kernel"
 )
 
 // TestLinuxIncomingCPUSteers binds two SO_REUSEPORT sockets, sets their
@@ -23,7 +24,9 @@ func TestLinuxIncomingCPUSteers(t *testing.T) {
 	if runtime.NumCPU() < 2 {
 		t.Skip("needs 2 CPUs")
 	}
-	if !kernelAtLeast(t, 6, 2) {
+	if ok, err := kernel.AtLeast(6, 2); err != nil {
+		t.Fatal(err)
+	} else if !ok {
 		t.Skip("SO_REUSEPORT selection by SO_INCOMING_CPU needs Linux 6.2")
 	}
 	a := listenT(t, "udp4", "127.0.0.1:0", Options{ReusePort: true})
@@ -116,19 +119,4 @@ func sendFromCPU(cpu int, addr *net.UDPAddr, n int) error {
 		}
 	}
 	return nil
-}
-
-// kernelAtLeast reports whether the running kernel's release is at least
-// major.minor.
-func kernelAtLeast(t *testing.T, major, minor int) bool {
-	t.Helper()
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		t.Fatal(err)
-	}
-	var ma, mi int
-	if _, err := fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &ma, &mi); err != nil {
-		t.Fatalf("kernel release %q: %v", u.Release[:], err)
-	}
-	return ma > major || ma == major && mi >= minor
 }
