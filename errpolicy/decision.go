@@ -20,6 +20,11 @@ type Decision struct {
 	Errno uintptr
 	// Reason is the one-line evidence for the verdict.
 	Reason string
+	// Label is, for a send error (Table.ClassifySend), why the message
+	// was dropped, as a short metric label value: "full", "refused",
+	// "unreachable", "too_big", "no_buffer", "denied", "bad_address",
+	// "gone", "closed", "unknown"; "" for receive errors.
+	Label string
 }
 
 // ErrHangUp reports that the poller saw a hang-up or read shutdown on the
@@ -43,15 +48,15 @@ type sentinel struct {
 // socket, whatever else the chain says no longer matters.
 var sentinels = [...]sentinel{
 	{net.ErrClosed, Decision{Stop, "closed", 0,
-		"the socket was closed by its owner; end the loop, re-open nothing"}},
+		"the socket was closed by its owner; end the loop, re-open nothing", ""}},
 	{os.ErrClosed, Decision{Stop, "closed", 0,
-		"the file was closed by its owner; end the loop, re-open nothing"}},
+		"the file was closed by its owner; end the loop, re-open nothing", ""}},
 	{ErrHangUp, Decision{Fatal, "hangup", 0,
-		"shut down for reading, possibly from another process; it never recovers and a level-triggered poller would spin on it (FACTS.md): re-open"}},
+		"shut down for reading, possibly from another process; it never recovers and a level-triggered poller would spin on it (FACTS.md): re-open", ""}},
 	{ErrTruncated, Decision{Count, "truncated", 0,
-		"one datagram was longer than its buffer; its tail is lost, the socket is fine"}},
+		"one datagram was longer than its buffer; its tail is lost, the socket is fine", ""}},
 	{os.ErrDeadlineExceeded, Decision{Wait, "deadline", 0,
-		"a read deadline the caller set (the portable backend's wake-up) passed with nothing to read"}},
+		"a read deadline the caller set (the portable backend's wake-up) passed with nothing to read", ""}},
 }
 
 // Reasons for errors that match no row.

@@ -38,5 +38,5 @@ func genericTable() *Table {
 	if runtime.GOOS == "linux" {
 		internalFrom, internalTo = linuxKernelInternalMin, linuxKernelInternalMax
 	}
-	return newTable("generic", internalFrom, internalTo, rows)
+	return newTable("generic", internalFrom, internalTo, rows, nil)
 }

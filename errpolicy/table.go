@@ -27,14 +27,17 @@ type Table struct {
 	// that are kernel-internal on this platform: numbers in the closed range
 	// that match no row classify as Retry instead of unknown.
 	internalFrom, internalTo uintptr
+	send                     []SendRow // sorted by Errno (send.go)
 }
 
 // newTable sorts a copy of rows by errno, so the data files can be written in
 // any order while lookups use binary search.
-func newTable(name string, internalFrom, internalTo uintptr, rows []Row) *Table {
+func newTable(name string, internalFrom, internalTo uintptr, rows []Row, send []SendRow) *Table {
 	rows = slices.Clone(rows)
 	slices.SortStableFunc(rows, func(a, b Row) int { return cmp.Compare(a.Errno, b.Errno) })
-	return &Table{name: name, rows: rows, internalFrom: internalFrom, internalTo: internalTo}
+	send = slices.Clone(send)
+	slices.SortStableFunc(send, func(a, b SendRow) int { return cmp.Compare(a.Errno, b.Errno) })
+	return &Table{name: name, rows: rows, internalFrom: internalFrom, internalTo: internalTo, send: send}
 }
 
 // Name returns the platform the table is for: "linux", "darwin", "freebsd" or

@@ -35,3 +35,11 @@ var _ = [...][0]struct{}{
 	[linuxEHOSTDOWN - unix.EHOSTDOWN]struct{}{},
 	[linuxEHOSTUNREACH - unix.EHOSTUNREACH]struct{}{},
 }
+
+// The send table's own numbers.
+var _ = [...][0]struct{}{
+	[linuxEIO - unix.EIO]struct{}{},
+	[linuxEDESTADDRREQ - unix.EDESTADDRREQ]struct{}{},
+	[linuxEAFNOSUPPORT - unix.EAFNOSUPPORT]struct{}{},
+	[linuxEADDRNOTAVAIL - unix.EADDRNOTAVAIL]struct{}{},
+}

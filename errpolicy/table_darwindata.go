@@ -72,4 +72,4 @@ var Darwin = newTable("darwin", 0, 0, []Row{
 		"ICMP host dead on a connected socket (inetctlerrmap PRC_HOSTDEAD); one-shot, pre-empts queued data: count and read on"},
 	{darwinEHOSTUNREACH, "EHOSTUNREACH", Count,
 		"ICMP net or host unreachable on a connected socket (inetctlerrmap); one-shot, pre-empts queued data: count and read on"},
-})
+}, nil)

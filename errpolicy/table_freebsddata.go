@@ -74,4 +74,4 @@ var FreeBSD = newTable("freebsd", 0, 0, []Row{
 		"ICMP host dead on a connected socket; one-shot, pre-empts queued data: count and read on"},
 	{freebsdEHOSTUNREACH, "EHOSTUNREACH", Count,
 		"ICMP net or host unreachable on a connected socket; one-shot, pre-empts queued data: count and read on"},
-})
+}, nil)

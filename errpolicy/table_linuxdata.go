@@ -107,4 +107,71 @@ var Linux = newTable("linux", linuxKernelInternalMin, linuxKernelInternalMax, []
 		"kernel-internal code (include/linux/errno.h) that should never reach user space; never fatal at once, a Streak bounds the retries"},
 	{linuxERESTART_RESTARTBLOCK, "ERESTART_RESTARTBLOCK", Retry,
 		"kernel-internal restart code (include/linux/errno.h) that should never reach user space; if it leaks, the call can be made again"},
-})
+}, linuxSend)
+
+// Linux send errno numbers not in the receive table.
+const (
+	linuxEIO           = 5
+	linuxEDESTADDRREQ  = 89
+	linuxEAFNOSUPPORT  = 97
+	linuxEADDRNOTAVAIL = 99
+)
+
+// linuxSend is the Linux send table: what sendmmsg(2)/sendmsg(2) on a UDP
+// or unix datagram socket returns, from net/ipv4/udp.c udp_sendmsg,
+// net/ipv6/udp.c udpv6_sendmsg, net/ipv4/ip_output.c, net/unix/af_unix.c
+// unix_dgram_sendmsg.
+var linuxSend = []SendRow{
+	{linuxEPERM, "EPERM", Drop, "denied",
+		"a netfilter rule dropped the datagram (NF_DROP in ip_local_out), or a seccomp/LSM policy refused it; about this destination, not the socket"},
+	{linuxEINTR, "EINTR", Retry, "",
+		"a signal interrupted the call before anything was sent: send again"},
+	{linuxEIO, "EIO", Drop, "gso",
+		"a segmented (UDP GSO) send the device cannot checksum (udp_send_skb); the engine turns GSO off for the socket and sends the same messages one by one"},
+	{linuxEBADF, "EBADF", Fatal, "gone",
+		"the descriptor was closed under the loop: the socket is gone, end the loop and re-open"},
+	{linuxEAGAIN, "EAGAIN", Wait, "full",
+		"the socket's send buffer is full (sock_alloc_send_skb): keep the messages, wait for writability with a bound, then drop and count"},
+	{linuxENOMEM, "ENOMEM", Backoff, "no_buffer",
+		"the kernel could not allocate the datagram: drop it, count it and pause; a new socket would not help"},
+	{linuxEACCES, "EACCES", Drop, "denied",
+		"a broadcast destination without SO_BROADCAST, or a route that prohibits it: about this destination"},
+	{linuxEFAULT, "EFAULT", Fatal, "gone",
+		"a buffer address the loop passed is invalid: its memory is corrupt; end the loop"},
+	{linuxEINVAL, "EINVAL", Drop, "bad_address",
+		"the kernel rejected this message (a segment size larger than the route's MTU, a bad source address or control message): drop it, send the rest"},
+	{linuxENETUNREACH, "ENETUNREACH", Drop, "unreachable",
+		"no route to the destination's network (or a stale ICMP net unreachable): about this destination"},
+	{linuxEHOSTUNREACH, "EHOSTUNREACH", Drop, "unreachable",
+		"no route to the host (or a stale ICMP host unreachable): about this destination"},
+	{linuxEHOSTDOWN, "EHOSTDOWN", Drop, "unreachable",
+		"a stale ICMP host unknown: about a destination"},
+	{linuxENONET, "ENONET", Drop, "unreachable",
+		"a stale ICMP host isolated: about a destination"},
+	{linuxENETDOWN, "ENETDOWN", Drop, "unreachable",
+		"the interface toward the destination is down: this message cannot leave; others may"},
+	{linuxENOTSOCK, "ENOTSOCK", Fatal, "gone",
+		"the descriptor is no longer a socket (dup2 over it): end the loop and re-open"},
+	{linuxEDESTADDRREQ, "EDESTADDRREQ", Drop, "bad_address",
+		"no destination address: a reply to a sender that has none (an unbound unix datagram socket)"},
+	{linuxEMSGSIZE, "EMSGSIZE", Drop, "too_big",
+		"the datagram is larger than the socket or path allows (or a stale ICMP fragmentation needed): drop this one"},
+	{linuxENOPROTOOPT, "ENOPROTOOPT", Drop, "unreachable",
+		"a stale ICMP protocol unreachable: about a destination"},
+	{linuxEPROTO, "EPROTO", Drop, "unreachable",
+		"a stale ICMP parameter problem: about a destination"},
+	{linuxEOPNOTSUPP, "EOPNOTSUPP", Drop, "bad_address",
+		"a flag or control message the socket does not support for this message"},
+	{linuxEAFNOSUPPORT, "EAFNOSUPPORT", Drop, "bad_address",
+		"an IPv6 destination on an IPv4 socket (udp_sendmsg): about this destination"},
+	{linuxEADDRNOTAVAIL, "EADDRNOTAVAIL", Drop, "bad_address",
+		"the source address (IP_PKTINFO) is not this host's, or the destination is unusable (port 0): about this message"},
+	{linuxECONNRESET, "ECONNRESET", Drop, "refused",
+		"a stale ICMP port unreachable reported on this send: the message was not sent; about an earlier destination"},
+	{linuxENOTCONN, "ENOTCONN", Drop, "bad_address",
+		"no destination on an unconnected socket, or a unix peer that is gone: about this message"},
+	{linuxECONNREFUSED, "ECONNREFUSED", Drop, "refused",
+		"a stale ICMP port unreachable from an earlier send (connected socket or IP_RECVERR), or a unix path nobody listens on: the message was not sent"},
+	{linuxENOBUFS, "ENOBUFS", Backoff, "no_buffer",
+		"the kernel or a queue discipline is short of buffers: drop, count and pause; never wait for writability (the socket stays writable)"},
+}

@@ -66,4 +66,4 @@ var Windows = newTable("windows", 0, 0, []Row{
 		"not documented for receive; where a provider reports it, it is ICMP-derived as on the other platforms: one-shot, count and read on"},
 	{windowsWSANOTINITIALISED, "WSANOTINITIALISED", Fatal,
 		"Winsock is not initialised (someone called WSACleanup); no socket call works until WSAStartup: end the loop"},
-})
+}, nil)

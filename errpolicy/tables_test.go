@@ -96,6 +96,12 @@ func TestEveryRowIsChecked(t *testing.T) {
 				}
 				delete(checked, r.Name)
 			}
+			for _, r := range table.SendRows() {
+				if !checked[r.Name] && !inRows(table, r.Name) {
+					t.Errorf("%s: send row %s (%d) has no compile-time check", file, r.Name, r.Errno)
+				}
+				delete(checked, r.Name)
+			}
 			for name := range checked {
 				t.Errorf("%s: checks %s, which is in no row", file, name)
 			}
@@ -145,4 +151,15 @@ func checkedNames(t *testing.T, file, prefix string) map[string]bool {
 		t.Fatalf("%s: no checks found", file)
 	}
 	return names
+}
+
+// inRows reports whether the table has a receive row named name (whose
+// check covers a send row of the same errno).
+func inRows(t *Table, name string) bool {
+	for _, r := range t.Rows() {
+		if r.Name == name {
+			return true
+		}
+	}
+	return false
 }

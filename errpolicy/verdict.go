@@ -26,13 +26,18 @@ const (
 	// Stop means: the socket was closed by its owner. End the loop and
 	// re-open nothing (net.ErrClosed, os.ErrClosed).
 	Stop
+	// Drop is for sends only: the error concerns one message or its
+	// destination (EMSGSIZE, ECONNREFUSED, EHOSTUNREACH, EPERM from a
+	// firewall), never the socket. Drop that message, count it under the
+	// Decision's Label, and send the rest.
+	Drop
 )
 
 // verdictNames is indexed by Verdict; index 0 is the zero Verdict.
-var verdictNames = [...]string{"invalid", "retry", "wait", "count", "backoff", "fatal", "stop"}
+var verdictNames = [...]string{"invalid", "retry", "wait", "count", "backoff", "fatal", "stop", "drop"}
 
 // String returns the verdict's lower-case name: "retry", "wait", "count",
-// "backoff", "fatal" or "stop". It is stable and meant for metric label
+// "backoff", "fatal", "stop" or "drop". It is stable and meant for metric label
 // values. Any other value, including the zero Verdict, is "invalid".
 func (v Verdict) String() string {
 	if int(v) < len(verdictNames) {

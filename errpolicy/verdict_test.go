@@ -17,8 +17,9 @@ func TestVerdictString(t *testing.T) {
 		{errpolicy.Backoff, "backoff"},
 		{errpolicy.Fatal, "fatal"},
 		{errpolicy.Stop, "stop"},
+		{errpolicy.Drop, "drop"},
 		{0, "invalid"},
-		{errpolicy.Stop + 1, "invalid"},
+		{errpolicy.Drop + 1, "invalid"},
 		{255, "invalid"},
 	}
 	for _, tt := range tests {

@@ -177,6 +177,14 @@ type Info struct {
 	// poller between events (Linux, unless Options.LockedThread) rather
 	// than blocking its thread.
 	Parks bool
+	// GSO reports whether Send coalesces runs of messages to one
+	// destination into segmented sends (Linux UDP_SEGMENT, probed when
+	// the socket is opened, off after DisableGSO).
+	GSO bool
+	// PinsSource reports whether Send sends each message from its From
+	// address: on a UDP socket bound to a wildcard address, on Linux.
+	// Elsewhere From is ignored and the socket's address is the source.
+	PinsSource bool
 }
 
 // ErrReadShutdown is returned by Read when the kernel handed back an

@@ -24,13 +24,14 @@ import (
 // keeps reporting EV_EOF until the loop acts on a hang-up. The user event
 // has EV_CLEAR, so one NOTE_TRIGGER is reported once and then resets.
 type kqueueReceiver struct {
-	fd    int
-	kq    int
-	local net.Addr
-	info  Info
-	id    fdIdentity
-	idle  unix.Timespec // idleCheckMillis, a field so Wait does not allocate it
-	inet  bool          // AF_INET/AF_INET6: an empty read without a source is a shutdown
+	fd     int
+	kq     int
+	local  net.Addr
+	info   Info
+	id     fdIdentity
+	idle   unix.Timespec // idleCheckMillis, a field so Wait does not allocate it
+	inet   bool          // AF_INET/AF_INET6: an empty read without a source is a shutdown
+	family int           // SO_DOMAIN, for Send's destination addresses
 
 	release func() error // run by Close after the socket is closed; nil: nothing to clean up
 
@@ -79,6 +80,13 @@ func newNative(fd int, local net.Addr, info Info, inet, _ bool, release func() e
 	}
 	r := &kqueueReceiver{fd: fd, kq: kq, local: local, info: info, id: id,
 		idle: unix.NsecToTimespec(idleCheckMillis * 1e6), inet: inet, release: release}
+	if sa, err := unix.Getsockname(fd); err == nil {
+		if _, ok := sa.(*unix.SockaddrInet4); ok {
+			r.family = unix.AF_INET
+		} else {
+			r.family = unix.AF_INET6
+		}
+	}
 	r.msg.Name = (*byte)(unsafe.Pointer(&r.name))
 	r.msg.Iov = &r.iov
 	r.msg.SetIovlen(1)

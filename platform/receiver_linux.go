@@ -81,6 +81,23 @@ type linuxReceiver struct {
 	lastOvfl uint32
 	total    uint64
 	drops    atomic.Uint64
+
+	snd    sendState // the send side (send_linux.go)
+	rebind bool      // the control buffers must grow (EnablePktInfo) before the next read
+}
+
+// EnablePktInfo turns IP_PKTINFO (and IPV6_RECVPKTINFO) on. The control
+// buffers grow at the next Read that has nothing carried over.
+func (r *linuxReceiver) EnablePktInfo() bool {
+	if r.info.PktInfo || !r.inet {
+		return r.info.PktInfo
+	}
+	setPktInfo(r.fd, &r.info)
+	if r.info.PktInfo {
+		r.ctlSize = controlSpace(r.info)
+		r.rebind = true
+	}
+	return r.info.PktInfo
 }
 
 // newNative takes over fd, a bound, non-blocking datagram socket. inet is
@@ -123,6 +140,7 @@ func newNative(fd int, local net.Addr, info Info, inet, locked bool, release fun
 		r.info.Parks = r.park.parked()
 	}
 	r.armed = true
+	r.initSend()
 	return r, nil
 }
 
@@ -231,7 +249,7 @@ func controlSpace(info Info) int {
 // option asked for any, nothing dropped yet, not coalesced) costs two
 // comparisons more than a plain read; the others are parsed (cmsg.go).
 func (r *linuxReceiver) Read(b *batch.Batch) (int, error) {
-	if b != r.bound {
+	if b != r.bound || (r.rebind && r.next >= r.got) {
 		if err := r.bind(b); err != nil {
 			return 0, err
 		}
@@ -379,7 +397,7 @@ func (r *linuxReceiver) bind(b *batch.Batch) error {
 			h.SetControllen(r.ctlSize)
 		}
 	}
-	r.bound = b
+	r.bound, r.rebind = b, false
 	r.next, r.got, r.off = 0, 0, 0
 	return nil
 }

@@ -59,3 +59,15 @@ func libcRecvmsg(s int, msg *unix.Msghdr, flags int) (n int, err error)
 func recvmsg(fd int, msg *unix.Msghdr) (int, error) {
 	return libcRecvmsg(fd, msg, 0)
 }
+
+// libcSendmsg is x/sys/unix's sendmsg(2) wrapper, reached as libcRecvmsg
+// is: the exported Sendmsg takes a Sockaddr interface, which allocates.
+//
+//go:linkname libcSendmsg golang.org/x/sys/unix.sendmsg
+func libcSendmsg(s int, msg *unix.Msghdr, flags int) (n int, err error)
+
+// sendmsg sends one datagram as msg describes on a non-blocking socket.
+// Errors are bare errnos.
+func sendmsg(fd int, msg *unix.Msghdr) (int, error) {
+	return libcSendmsg(fd, msg, 0)
+}

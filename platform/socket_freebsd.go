@@ -39,3 +39,14 @@ func recvmsg(fd int, msg *unix.Msghdr) (int, error) {
 	}
 	return int(n), nil
 }
+
+// sendmsg sends one datagram as msg describes (struct msghdr) on a
+// non-blocking socket, as a raw system call for the reason recvmsg is.
+// Errors are bare errnos.
+func sendmsg(fd int, msg *unix.Msghdr) (int, error) {
+	n, _, e := unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(msg)), 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}

@@ -72,18 +72,7 @@ func setRecvOptions(fd int, opts Options, info *Info) {
 		info.GRO = err == nil
 	}
 	if opts.PktInfo {
-		family, _ := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
-		if family == unix.AF_INET6 {
-			info.PktInfo = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1) == nil
-			// A dual-stack socket's IPv4 datagrams get IPV6_PKTINFO
-			// with a v4-mapped address (ip6_datagram_recv_common_ctl,
-			// net/ipv6/datagram.c); IP_PKTINFO as well gives them
-			// struct in_pktinfo, as an AF_INET socket's. Refused on a
-			// v6-only socket, which needs no IPv4 answer.
-			unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_PKTINFO, 1)
-		} else {
-			info.PktInfo = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_PKTINFO, 1) == nil
-		}
+		setPktInfo(fd, info)
 	}
 	if opts.Timestamps {
 		// SO_TIMESTAMPNS_NEW (Linux 5.1) gives a 64-bit timespec on
@@ -94,5 +83,23 @@ func setRecvOptions(fd int, opts Options, info *Info) {
 			err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS_OLD, 1)
 		}
 		info.Timestamps = err == nil
+	}
+}
+
+// setPktInfo asks for each datagram's destination address and interface
+// (IP_PKTINFO, and IPV6_RECVPKTINFO on an IPv6 socket) and records in
+// info whether the kernel agreed.
+func setPktInfo(fd int, info *Info) {
+	family, _ := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+	if family == unix.AF_INET6 {
+		info.PktInfo = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1) == nil
+		// A dual-stack socket's IPv4 datagrams get IPV6_PKTINFO
+		// with a v4-mapped address (ip6_datagram_recv_common_ctl,
+		// net/ipv6/datagram.c); IP_PKTINFO as well gives them
+		// struct in_pktinfo, as an AF_INET socket's. Refused on a
+		// v6-only socket, which needs no IPv4 answer.
+		unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_PKTINFO, 1)
+	} else {
+		info.PktInfo = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_PKTINFO, 1) == nil
 	}
 }
