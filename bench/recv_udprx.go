@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/udprx/udprx/batch"
 	"github.com/udprx/udprx/engine"
 )
 
@@ -93,18 +92,18 @@ func (r *udprxReceiver) Counts() RecvCounts {
 
 // mark is the handler without RecvConfig.Track: it only notes the batch's
 // arrival (the engine counts).
-func (r *udprxReceiver) mark(b *batch.Batch) {
+func (r *udprxReceiver) mark(_ *engine.Writer, b engine.Batch) {
 	n := uint64(b.Len())
 	r.a.mark(r.seen.Add(n), n)
 }
 
 // track is the handler with RecvConfig.Track: every datagram of the batch
 // goes through the Tracker, stamped with one clock reading per batch.
-func (r *udprxReceiver) track(b *batch.Batch) {
-	r.mark(b)
+func (r *udprxReceiver) track(w *engine.Writer, b engine.Batch) {
+	r.mark(w, b)
 	now := time.Now().UnixNano()
 	r.mu.Lock()
-	for _, d := range b.Datagrams() {
+	for _, d := range b.All() {
 		r.tracker.Observe(d.Payload, now)
 	}
 	r.mu.Unlock()

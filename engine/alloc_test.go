@@ -4,8 +4,6 @@ import (
 	"context"
 	"net"
 	"testing"
-
-	"github.com/udprx/udprx/batch"
 )
 
 // TestSteadyStateAllocs checks that the read path (wait on the poller, one
@@ -16,7 +14,7 @@ func TestSteadyStateAllocs(t *testing.T) {
 			const runs = 50
 			var handled int
 			e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, Portable: be.portable, BatchSize: 8,
-				RecvBuffer: 4 << 20, Handler: HandlerFunc(func(b *batch.Batch) { handled += b.Len() })})
+				RecvBuffer: 4 << 20, Handler: HandlerFunc(func(_ *Writer, b Batch) { handled += b.Len() })})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,7 +58,7 @@ func BenchmarkReadPath(b *testing.B) {
 	for _, be := range backends() {
 		b.Run(be.name, func(b *testing.B) {
 			e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, Portable: be.portable,
-				RecvBuffer: 8 << 20, Handler: HandlerFunc(func(*batch.Batch) {})})
+				RecvBuffer: 8 << 20, Handler: HandlerFunc(func(*Writer, Batch) {})})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -127,6 +127,34 @@ type Config struct {
 	// It is for comparison and testing.
 	Portable bool
 
+	// ReplySize is the size of one send slot in bytes: the longest
+	// datagram a handler (Writer) or another goroutine (Engine.WriteTo)
+	// can send, 1 to batch.MaxSlotSize. 0 means 2048
+	// (batch.DefaultSlotSize), enough for Ethernet-sized replies and
+	// QUIC; a DNS server that answers EDNS0 clients with up to 4096
+	// bytes should say 4096.
+	ReplySize int
+
+	// ReplySlots is how many datagrams a handler can queue before they
+	// are sent early, 1 to batch.MaxSlots. 0 means BatchSize: one reply
+	// per datagram of a full batch leaves in one send call. The slots
+	// are allocated at a loop's first reply, never for a handler that
+	// does not send.
+	ReplySlots int
+
+	// SendTimeout bounds how long a loop waits for room when its
+	// socket's send buffer is full (EAGAIN) before it drops what it could
+	// not send and counts it ("full"). The loop reads nothing meanwhile.
+	// 0 means 10ms: long enough to ride out a burst, short enough that
+	// the receive buffer does not overflow behind it.
+	SendTimeout time.Duration
+
+	// SendQueue is the size, in datagrams, of each loop's queue for
+	// Engine.WriteTo and Engine.Reply from other goroutines, 1 to
+	// batch.MaxSlots. 0 means 256. It is allocated (twice: one half
+	// filled while the loop sends the other) at the first such send.
+	SendQueue int
+
 	// MaxRestarts is how many times in a row a loop's socket is re-opened
 	// after a fatal error before Run gives up and returns the error; a
 	// restart counts as "in a row" unless the loop delivered a datagram
@@ -192,7 +220,11 @@ type LoopExit struct {
 	Delay time.Duration
 }
 
-const defaultReadBudget = 16
+const (
+	defaultReadBudget  = 16
+	defaultSendTimeout = 10 * time.Millisecond
+	defaultSendQueue   = 256
+)
 
 // withDefaults returns c with every zero field filled in, or an error
 // naming the first field that is out of range.
@@ -259,6 +291,30 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RecvBuffer < 0 {
 		return c, fmt.Errorf("engine: Config.RecvBuffer %d: want 0 (default) or more", c.RecvBuffer)
+	}
+	if c.ReplySize == 0 {
+		c.ReplySize = batch.DefaultSlotSize
+	}
+	if c.ReplySize < 1 || c.ReplySize > batch.MaxSlotSize {
+		return c, fmt.Errorf("engine: Config.ReplySize %d: want 1 to %d", c.ReplySize, batch.MaxSlotSize)
+	}
+	if c.ReplySlots == 0 {
+		c.ReplySlots = c.BatchSize
+	}
+	if c.ReplySlots < 1 || c.ReplySlots > batch.MaxSlots {
+		return c, fmt.Errorf("engine: Config.ReplySlots %d: want 1 to %d", c.ReplySlots, batch.MaxSlots)
+	}
+	if c.SendTimeout == 0 {
+		c.SendTimeout = defaultSendTimeout
+	}
+	if c.SendTimeout < 0 {
+		return c, fmt.Errorf("engine: Config.SendTimeout %v: want 0 (default) or more", c.SendTimeout)
+	}
+	if c.SendQueue == 0 {
+		c.SendQueue = defaultSendQueue
+	}
+	if c.SendQueue < 1 || c.SendQueue > batch.MaxSlots {
+		return c, fmt.Errorf("engine: Config.SendQueue %d: want 1 to %d", c.SendQueue, batch.MaxSlots)
 	}
 	if c.ReadBudget == 0 {
 		c.ReadBudget = defaultReadBudget

@@ -42,9 +42,9 @@ func newCollector() *collector {
 	return &collector{got: map[string][]netip.AddrPort{}, grew: make(chan struct{}, 1)}
 }
 
-func (c *collector) HandleBatch(b *batch.Batch) {
+func (c *collector) HandleBatch(_ *Writer, b Batch) {
 	c.mu.Lock()
-	for _, d := range b.Datagrams() {
+	for _, d := range b.All() {
 		c.got[string(d.Payload)] = append(c.got[string(d.Payload)], d.Src)
 		if d.Truncated() {
 			d.Payload = append([]byte(nil), d.Payload...)

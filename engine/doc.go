@@ -20,8 +20,8 @@
 //
 //	e, err := engine.New(engine.Config{
 //		Addr: "udp://:5353",
-//		Handler: engine.HandlerFunc(func(b *batch.Batch) {
-//			for _, d := range b.Datagrams() {
+//		Handler: engine.HandlerFunc(func(_ *Writer, b Batch) {
+//			for _, d := range b.All() {
 //				handle(d.Src, d.Payload) // d.Payload is reused after return
 //			}
 //		}),

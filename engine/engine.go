@@ -36,6 +36,7 @@ type Engine struct {
 	mu       sync.Mutex // orders Run's start against Shutdown
 	started  bool       // Run was called, or Shutdown ran first
 	stopping atomic.Bool
+	replied  atomic.Bool   // a handler replied on a wildcard socket: ask every socket for destinations
 	abort    atomic.Bool   // Shutdown's ctx ended: stop draining
 	running  atomic.Int64  // loops reading now
 	finished atomic.Int64  // supervisors that have returned
@@ -93,7 +94,9 @@ func New(cfg Config) (*Engine, error) {
 			return nil, err
 		}
 		l := &loop{id: i, e: e, r: r, sockInfo: r.Info(), lastCPU: -1, b: b, m: newLoopMetrics(e.set, i),
-			backoff: cfg.ReadBackoff}
+			backoff: cfg.ReadBackoff, sendBackoff: cfg.ReadBackoff}
+		l.w.l = l
+		l.useSocket(r)
 		l.log = errpolicy.NewSuppressor(e.log, cfg.clock, 0, l.attrs()...)
 		e.loops = append(e.loops, l)
 		if info := r.Info(); info.RecvBufferGranted < info.RecvBufferRequested {
@@ -116,7 +119,7 @@ func (e *Engine) socketOptions() platform.Options {
 		Portable:   e.cfg.Portable,
 		UnixMode:   e.cfg.UnixMode,
 		GRO:        e.cfg.GRO,
-		PktInfo:    e.cfg.DstAddr,
+		PktInfo:    e.cfg.DstAddr || e.replied.Load(),
 		Timestamps: e.cfg.Timestamps,
 		// A pinned loop's goroutine is locked to its thread (loop.run).
 		LockedThread: e.cfg.PinCPU,
@@ -349,6 +352,9 @@ func (e *Engine) supervise(l *loop) {
 	// One suppressor for the loop's whole life, across re-opens: a fault
 	// that outlives many sockets is still one fault, summarised.
 	defer l.log.Flush()
+	// However the loop ends for good, later sends from other goroutines
+	// fail with net.ErrClosed, and what they queued is counted.
+	defer l.abandonInbox()
 	restarts := 0 // in a row: reset when a restarted loop delivers
 	rb := e.cfg.RestartBackoff
 	for {
@@ -356,11 +362,15 @@ func (e *Engine) supervise(l *loop) {
 		e.running.Add(1)
 		err := l.runSafe()
 		e.running.Add(-1)
-		l.closeReceiver()
 		if err == nil || e.stopping.Load() {
+			// Sent before the socket closes: what other goroutines
+			// queued, replies to the drained datagrams among them.
+			l.closeInbox()
+			l.closeReceiver()
 			e.loopExit(LoopExit{Loop: l.id, Err: err})
 			return
 		}
+		l.closeReceiver()
 		var pe *PanicError
 		if isStop(err) || (e.cfg.PanicStops && errors.As(err, &pe)) {
 			// Closed under us by its owner (nothing to re-open), or a

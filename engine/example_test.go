@@ -6,7 +6,6 @@ import (
 	"net"
 	"strings"
 
-	"github.com/udprx/udprx/batch"
 	"github.com/udprx/udprx/engine"
 )
 
@@ -17,8 +16,8 @@ func Example() {
 	e, err := engine.New(engine.Config{
 		Addr:  "udp4://127.0.0.1:0", // port 0: e.Addr() says which
 		Loops: 1,
-		Handler: engine.HandlerFunc(func(b *batch.Batch) {
-			for _, d := range b.Datagrams() {
+		Handler: engine.HandlerFunc(func(_ *engine.Writer, b engine.Batch) {
+			for _, d := range b.All() {
 				got <- strings.ToUpper(string(d.Payload)) // a copy: d.Payload is reused
 			}
 		}),

@@ -161,7 +161,7 @@ func newHarness(t *testing.T, next func(i int) *fakeReceiver, tweak func(*Config
 	cfg := Config{
 		Addr:  "udp4://127.0.0.1:9",
 		Loops: 1,
-		Handler: HandlerFunc(func(b *batch.Batch) {
+		Handler: HandlerFunc(func(_ *Writer, b Batch) {
 			h.handled <- b.Len()
 		}),
 		Logger:         slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
-
-	"github.com/udprx/udprx/batch"
 )
 
 // openFDs counts this process's open file descriptors.
@@ -34,7 +32,7 @@ func TestCancelStopsPromptly(t *testing.T) {
 			fds := openFDs(t)
 			started, waitStarted := loopStarts(t)
 			e, err := New(Config{Addr: "udp://127.0.0.1:0", Loops: 2, Portable: be.portable,
-				Handler: HandlerFunc(func(*batch.Batch) {}), started: started})
+				Handler: HandlerFunc(func(*Writer, Batch) {}), started: started})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +79,7 @@ func loopStarts(t *testing.T) (func(int), func(n int)) {
 func TestShutdownBeforeRun(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	fds := openFDs(t)
-	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, Handler: HandlerFunc(func(*batch.Batch) {})})
+	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, Handler: HandlerFunc(func(*Writer, Batch) {})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +102,7 @@ func TestShutdownBeforeRun(t *testing.T) {
 func TestConcurrentShutdown(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	started, waitStarted := loopStarts(t)
-	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 2, Handler: HandlerFunc(func(*batch.Batch) {}), started: started})
+	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 2, Handler: HandlerFunc(func(*Writer, Batch) {}), started: started})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +129,7 @@ func TestConcurrentShutdown(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	h := HandlerFunc(func(*batch.Batch) {})
+	h := HandlerFunc(func(*Writer, Batch) {})
 	for _, tc := range []struct {
 		name string
 		cfg  Config

@@ -36,6 +36,21 @@ type loop struct {
 	backoff  errpolicy.BackoffSchedule
 	received bool      // a datagram arrived since the last (re)start
 	warned   time.Time // when the supervisor last warned of a restart
+
+	// The send side (reply.go), the loop goroutine's but for in.
+	w           Writer
+	in          inbox
+	sender      platform.Sender // the socket's send half; nil if it has none
+	pins        bool            // the socket pins sources but does not yet report destinations
+	sendErr     error           // a send error that means the socket is gone
+	sendBackoff errpolicy.BackoffSchedule
+}
+
+// useSocket takes r's send half and facts, on the loop's goroutine.
+func (l *loop) useSocket(r platform.Receiver) {
+	l.sender, _ = r.(platform.Sender)
+	info := r.Info()
+	l.pins = info.PinsSource && !info.PktInfo
 }
 
 func (l *loop) receiver() platform.Receiver {
@@ -59,6 +74,7 @@ func (l *loop) setReceiver(r platform.Receiver) {
 	defer l.mu.Unlock()
 	l.r = r
 	l.sockInfo = r.Info()
+	l.useSocket(r)
 	if l.e.stopping.Load() {
 		r.Wake()
 	}
@@ -74,6 +90,7 @@ func (l *loop) closeReceiver() {
 		l.readCPU()
 		l.r.Close()
 		l.r = nil
+		l.sender = nil // its descriptor number may be reused at once
 	}
 }
 
@@ -213,6 +230,12 @@ func (l *loop) run() error {
 		if l.e.stopping.Load() {
 			return l.drain(r)
 		}
+		if ev.Events&platform.Woken != 0 {
+			l.flushInbox()
+			if err := l.takeSendErr(); err != nil {
+				return err
+			}
+		}
 		if ev.Events&platform.Gone != 0 {
 			return l.onError(fmt.Errorf("socket descriptor closed or replaced from outside: %w", errpolicy.ErrHangUp))
 		}
@@ -253,6 +276,9 @@ func (l *loop) readBurst(r platform.Receiver, budget int) (quiet bool, err error
 		if n > 0 {
 			quiet = false
 			l.deliver(n)
+			if err := l.takeSendErr(); err != nil {
+				return false, err
+			}
 		}
 		if err != nil {
 			quiet = false
@@ -276,16 +302,28 @@ var errUnreadError = errors.New("poller reports a socket error that reads do not
 // drain reads what the kernel has queued until a read finds nothing, or
 // Shutdown's ctx ends.
 func (l *loop) drain(r platform.Receiver) error {
+	defer l.flushInbox()
 	for !l.e.abort.Load() {
 		n, err := r.Read(l.b)
 		if n > 0 {
 			l.deliver(n)
 		}
-		if err != nil || n == 0 {
+		if err != nil || n == 0 || l.sendErr != nil {
 			return nil
 		}
 	}
 	return nil
+}
+
+// takeSendErr returns, once, the loop's error for a send that found the
+// socket gone, through the receive policy (EBADF, ENOTSOCK: fatal).
+func (l *loop) takeSendErr() error {
+	err := l.sendErr
+	if err == nil {
+		return nil
+	}
+	l.sendErr = nil
+	return l.onError(err)
 }
 
 // closeIntake stops the kernel queueing for this loop, where it can.
@@ -311,7 +349,8 @@ func (l *loop) deliver(n int) {
 		l.log.Recovered()
 		l.backoff.Reset()
 	}
-	l.e.cfg.Handler.HandleBatch(l.b)
+	l.e.cfg.Handler.HandleBatch(&l.w, Batch{b: l.b, loop: l.id})
+	l.w.flush()
 }
 
 // onError applies the error policy to one error. It returns nil when the

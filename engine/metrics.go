@@ -9,6 +9,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"github.com/udprx/udprx/batch"
 	"github.com/udprx/udprx/errpolicy"
 )
 
@@ -31,6 +32,12 @@ type loopMetrics struct {
 	panics    *metrics.Counter
 	backoff   *metrics.FloatCounter
 	fill      [fillBuckets]atomic.Uint64
+
+	sentDgrams  *metrics.Counter
+	sentBytes   *metrics.Counter
+	sendCalls   *metrics.Counter
+	sendDrops   *metrics.Counter // all reasons, for Stats
+	gsoDisabled *metrics.Counter
 }
 
 func newLoopMetrics(set *metrics.Set, loop int) *loopMetrics {
@@ -46,7 +53,41 @@ func newLoopMetrics(set *metrics.Set, loop int) *loopMetrics {
 		restarts:  set.NewCounter("udprx_loop_restarts_total{" + l + "}"),
 		panics:    set.NewCounter("udprx_handler_panics_total{" + l + "}"),
 		backoff:   set.NewFloatCounter("udprx_backoff_seconds_total{" + l + "}"),
+
+		sentDgrams:  set.NewCounter("udprx_sent_datagrams_total{" + l + "}"),
+		sentBytes:   set.NewCounter("udprx_sent_bytes_total{" + l + "}"),
+		sendCalls:   set.NewCounter("udprx_send_calls_total{" + l + "}"),
+		sendDrops:   set.NewCounter("udprx_send_dropped_total{" + l + "}"),
+		gsoDisabled: set.NewCounter("udprx_gso_disabled_total{" + l + "}"),
 	}
+}
+
+// sent records one send call and the messages it sent.
+func (m *loopMetrics) sent(msgs []batch.Message) {
+	m.sendCalls.Inc()
+	if len(msgs) == 0 {
+		return
+	}
+	n := 0
+	for i := range msgs {
+		n += len(msgs[i].Payload)
+	}
+	m.sentDgrams.Add(len(msgs))
+	m.sentBytes.Add(n)
+}
+
+// sendDrop counts n messages dropped for reason (a send table's Label or
+// one of the engine's own). It allocates (the series name), which is fine
+// off the hot path.
+func (m *loopMetrics) sendDrop(reason string, n int) {
+	if n <= 0 {
+		return
+	}
+	if reason == "" {
+		reason = "unknown"
+	}
+	m.sendDrops.Add(n)
+	m.set.GetOrCreateCounter(fmt.Sprintf("udprx_send_drops_total{%s,reason=%q}", m.label, reason)).Add(n)
 }
 
 // batch records one non-empty read of n datagrams.
@@ -77,6 +118,12 @@ func (l *loop) writeSocket(w io.Writer) {
 		fmt.Fprintf(w, "udprx_socket_queue_bytes{%s} %d\n", l.m.label, q.Queued)
 		fmt.Fprintf(w, "udprx_socket_queue_limit_bytes{%s} %d\n", l.m.label, q.Limit)
 	}
+	gso := 0
+	if l.info().GSO {
+		gso = 1
+	}
+	fmt.Fprintf(w, "udprx_gso_enabled{%s} %d\n", l.m.label, gso)
+	fmt.Fprintf(w, "udprx_send_queue_depth{%s} %d\n", l.m.label, l.queued())
 	if cpu := l.incomingCPU(); cpu >= 0 {
 		fmt.Fprintf(w, "udprx_socket_incoming_cpu{%s} %d\n", l.m.label, cpu)
 	}

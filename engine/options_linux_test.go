@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/udprx/udprx/batch"
 )
 
 // gsoSend sends count datagrams of size bytes to addr as UDP GSO
@@ -42,13 +40,13 @@ func TestGRO(t *testing.T) {
 	sizes := map[int]int{}
 	c := newCollector()
 	e := startEngine(t, Config{Addr: "udp4://127.0.0.1:0", Loops: 1, GRO: true, RecvBuffer: 8 << 20,
-		Handler: HandlerFunc(func(b *batch.Batch) {
+		Handler: HandlerFunc(func(_ *Writer, b Batch) {
 			mu.Lock()
-			for _, d := range b.Datagrams() {
+			for _, d := range b.All() {
 				sizes[len(d.Payload)]++
 			}
 			mu.Unlock()
-			c.HandleBatch(b)
+			c.HandleBatch(nil, b)
 		})})
 	if !e.Stats().Loops[0].Socket.GRO {
 		t.Skip("the kernel refused UDP_GRO")
@@ -122,8 +120,8 @@ func TestDstAddrAndTimestamps(t *testing.T) {
 	}
 	got := make(chan seen, 1)
 	e := startEngine(t, Config{Addr: "udp4://0.0.0.0:0", Loops: 1, DstAddr: true, Timestamps: true,
-		Handler: HandlerFunc(func(b *batch.Batch) {
-			d := b.Datagrams()[0]
+		Handler: HandlerFunc(func(_ *Writer, b Batch) {
+			d := b.At(0)
 			select {
 			case got <- seen{d.Dst, d.IfIndex, d.Timestamp}:
 			default:

@@ -6,8 +6,6 @@ import (
 	"net"
 	"testing"
 	"time"
-
-	"github.com/udprx/udprx/batch"
 )
 
 // BenchmarkShutdown times a graceful stop with 1 and 4 loops, with an
@@ -30,7 +28,7 @@ func BenchmarkShutdown(b *testing.B) {
 func timeShutdown(b *testing.B, loops, queued int) time.Duration {
 	started := make(chan int, loops)
 	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: loops, RecvBuffer: 32 << 20,
-		started: func(i int) { started <- i }, Handler: HandlerFunc(func(*batch.Batch) {})})
+		started: func(i int) { started <- i }, Handler: HandlerFunc(func(*Writer, Batch) {})})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/udprx/udprx/batch"
 	"github.com/udprx/udprx/platform"
 )
 
@@ -30,7 +29,7 @@ func newHeld() *heldHandler {
 	return &heldHandler{entered: make(chan struct{}), release: make(chan struct{})}
 }
 
-func (h *heldHandler) HandleBatch(b *batch.Batch) {
+func (h *heldHandler) HandleBatch(_ *Writer, b Batch) {
 	h.once.Do(func() { close(h.entered); <-h.release })
 	h.mu.Lock()
 	h.n += b.Len()
@@ -174,7 +173,7 @@ func TestShutdownDeadline(t *testing.T) {
 
 func TestShutdownBeforeRunRunsHooks(t *testing.T) {
 	called := 0
-	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, Handler: HandlerFunc(func(*batch.Batch) {}),
+	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, Handler: HandlerFunc(func(*Writer, Batch) {}),
 		OnStop: []func(context.Context) error{func(context.Context) error { called++; return errors.New("hook failed") }}})
 	if err != nil {
 		t.Fatal(err)
@@ -196,13 +195,13 @@ func TestHandlerPanic(t *testing.T) {
 			started, waitStarted := loopStarts(t)
 			e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, PanicStops: stops, started: started,
 				Logger: slog.New(slog.NewTextHandler(logs, nil)),
-				Handler: HandlerFunc(func(b *batch.Batch) {
-					for _, d := range b.Datagrams() {
+				Handler: HandlerFunc(func(_ *Writer, b Batch) {
+					for _, d := range b.All() {
 						if string(d.Payload) == "boom" {
 							panic("boom")
 						}
 					}
-					c.HandleBatch(b)
+					c.HandleBatch(nil, b)
 				})})
 			if err != nil {
 				t.Fatal(err)

@@ -15,12 +15,24 @@ type Stats struct {
 	// read them, mostly because a receive buffer was full (Linux: each
 	// socket's SO_MEMINFO count, read by Stats; 0 elsewhere).
 	KernelDrops uint64
-	Loops       []LoopStats
+	// Sent, SentBytes and SendCalls count the datagrams sent (replies
+	// and others), their payload bytes, and the send calls that carried
+	// them (Linux: sendmmsg batches).
+	Sent, SentBytes, SendCalls uint64
+	// SendDrops are datagrams a handler or another goroutine asked to
+	// send that were not sent: refused by the kernel (per destination,
+	// a full send buffer past Config.SendTimeout, no buffers), refused
+	// by the engine (no address, too large, queue full), or left when a
+	// socket was gone. The metric udprx_send_drops_total has them by
+	// reason.
+	SendDrops uint64
+	Loops     []LoopStats
 }
 
 // LoopStats is one loop's share of Stats, with the facts of its socket.
 type LoopStats struct {
 	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops uint64
+	Sent, SentBytes, SendCalls, SendDrops                               uint64
 	// Socket is what the platform reported when the socket was opened:
 	// the backend and the receive buffer requested and granted.
 	Socket platform.Info
@@ -48,6 +60,10 @@ func (e *Engine) Stats() Stats {
 			Socket:      l.info(),
 			KernelDrops: l.kernelDrops(),
 			IncomingCPU: l.incomingCPU(),
+			Sent:        l.m.sentDgrams.Get(),
+			SentBytes:   l.m.sentBytes.Get(),
+			SendCalls:   l.m.sendCalls.Get(),
+			SendDrops:   l.m.sendDrops.Get(),
 		}
 		s.Loops[i] = ls
 		s.Datagrams += ls.Datagrams
@@ -57,6 +73,10 @@ func (e *Engine) Stats() Stats {
 		s.Errors += ls.Errors
 		s.Restarts += ls.Restarts
 		s.KernelDrops += ls.KernelDrops
+		s.Sent += ls.Sent
+		s.SentBytes += ls.SentBytes
+		s.SendCalls += ls.SendCalls
+		s.SendDrops += ls.SendDrops
 	}
 	return s
 }

@@ -14,8 +14,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/udprx/udprx/batch"
 )
 
 // sendUnix sends n datagrams to a unix datagram socket at path (or
@@ -218,7 +216,7 @@ func TestConfigSocketsErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	h := HandlerFunc(func(*batch.Batch) {})
+	h := HandlerFunc(func(*Writer, Batch) {})
 	for _, cfg := range []Config{
 		{Addr: "udp://:0", Sockets: []syscall.Conn{conn}, Handler: h},
 		{Sockets: []syscall.Conn{conn}, Loops: 2, Handler: h},

@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
-
-	"github.com/udprx/udprx/batch"
+	"github.com/udprx/udprx/engine"
 )
 
 // receiver is the engine.Handler. It parses each datagram on the loop's
@@ -26,11 +25,9 @@ type receiver struct {
 }
 
 // HandleBatch implements engine.Handler.
-func (r *receiver) HandleBatch(b *batch.Batch) {
+func (r *receiver) HandleBatch(_ *engine.Writer, b engine.Batch) {
 	now := r.now() // one clock read per batch, not per datagram
-	ds := b.Datagrams()
-	for i := range ds {
-		d := &ds[i]
+	for _, d := range b.All() {
 		// d.Payload is the engine's buffer, overwritten by the next read
 		// once HandleBatch returns, and the record outlives this call on
 		// the output queue: copy. string() is that copy, one allocation,

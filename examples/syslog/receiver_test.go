@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/batch"
+	"github.com/udprx/udprx/engine"
 )
 
 // fill puts the payloads into b as a read would, the last one flagged
@@ -51,7 +52,7 @@ func TestHandleBatchOwnsWhatItKeeps(t *testing.T) {
 	var buf bytes.Buffer
 	o := newOutput(&buf, true)
 	r := &receiver{out: o, now: func() time.Time { return captured }}
-	r.HandleBatch(b)
+	r.HandleBatch(nil, engine.BatchOf(b))
 	for _, s := range b.Slots() {
 		for i := range s {
 			s[i] = 'X'
@@ -101,7 +102,7 @@ func TestHandleBatchAllocs(t *testing.T) {
 	fill(t, b, netip.AddrPort{}, false, logger5424, loggerSD, logger3164PID, loggerSocket)
 	o := newOutput(&bytes.Buffer{}, false) // not running: the queue fills, then drops
 	r := &receiver{out: o, now: time.Now}
-	if n := testing.AllocsPerRun(100, func() { r.HandleBatch(b) }); n > 4 {
+	if n := testing.AllocsPerRun(100, func() { r.HandleBatch(nil, engine.BatchOf(b)) }); n > 4 {
 		t.Errorf("HandleBatch of 4 datagrams: %v allocations, want at most 4", n)
 	}
 }
@@ -191,7 +192,7 @@ func TestWriteMetrics(t *testing.T) {
 	}
 	fill(t, b, netip.AddrPort{}, false, logger5424, "x")
 	r := &receiver{out: newOutput(&bytes.Buffer{}, false), now: time.Now}
-	r.HandleBatch(b)
+	r.HandleBatch(nil, engine.BatchOf(b))
 	var buf bytes.Buffer
 	r.writeMetrics(&buf)
 	for _, want := range []string{
