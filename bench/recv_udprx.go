@@ -47,6 +47,7 @@ func newUdprx(cfg RecvConfig, gro bool) (Receiver, error) {
 		ReadBudget:   cfg.ReadBudget,
 		Logger:       cfg.Logger,
 		GRO:          gro,
+		ReceiveOnly:  true, // a receiver under test: no replies, no IP_PKTINFO
 		Handler:      handler,
 	})
 	if err != nil {

@@ -99,6 +99,17 @@ type Config struct {
 	// says whether it is on.
 	DstAddr bool
 
+	// ReceiveOnly says the handler does not reply. By default a socket
+	// bound to a wildcard address ("udp://:53") asks for each datagram's
+	// destination (IP_PKTINFO, as DstAddr does), so that Writer.Reply
+	// answers from the address each client used, from the first datagram
+	// on: a host with several addresses otherwise answers from the one
+	// the routing table picks, and clients drop the reply. That costs
+	// about 15% of the receive rate (docs/performance.md); ReceiveOnly
+	// saves it. Replies still work, from the address the kernel chooses.
+	// Sockets bound to one address never need it.
+	ReceiveOnly bool
+
 	// Timestamps fills Datagram.Timestamp with the kernel's receive time
 	// (SO_TIMESTAMPNS). Linux only so far; Stats says whether it is on.
 	Timestamps bool

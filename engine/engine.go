@@ -36,7 +36,6 @@ type Engine struct {
 	mu       sync.Mutex // orders Run's start against Shutdown
 	started  bool       // Run was called, or Shutdown ran first
 	stopping atomic.Bool
-	replied  atomic.Bool   // a handler replied on a wildcard socket: ask every socket for destinations
 	abort    atomic.Bool   // Shutdown's ctx ended: stop draining
 	running  atomic.Int64  // loops reading now
 	finished atomic.Int64  // supervisors that have returned
@@ -119,7 +118,8 @@ func (e *Engine) socketOptions() platform.Options {
 		Portable:   e.cfg.Portable,
 		UnixMode:   e.cfg.UnixMode,
 		GRO:        e.cfg.GRO,
-		PktInfo:    e.cfg.DstAddr || e.replied.Load(),
+		PktInfo:    e.cfg.DstAddr,
+		PinSource:  !e.cfg.ReceiveOnly,
 		Timestamps: e.cfg.Timestamps,
 		// A pinned loop's goroutine is locked to its thread (loop.run).
 		LockedThread: e.cfg.PinCPU,

@@ -41,7 +41,6 @@ type loop struct {
 	w           Writer
 	in          inbox
 	sender      platform.Sender // the socket's send half; nil if it has none
-	pins        bool            // the socket pins sources but does not yet report destinations
 	sendErr     error           // a send error that means the socket is gone
 	sendBackoff errpolicy.BackoffSchedule
 }
@@ -49,8 +48,6 @@ type loop struct {
 // useSocket takes r's send half and facts, on the loop's goroutine.
 func (l *loop) useSocket(r platform.Receiver) {
 	l.sender, _ = r.(platform.Sender)
-	info := r.Info()
-	l.pins = info.PinsSource && !info.PktInfo
 }
 
 func (l *loop) receiver() platform.Receiver {

@@ -59,18 +59,14 @@ func (w *Writer) Loop() int { return w.l.id }
 
 // Reply queues p as the answer to d: to d.Src, and on a socket bound to
 // a wildcard address from d.Dst, the address d was sent to, so that a
-// host with several addresses answers from the one the client used (the
-// first reply on such a socket turns on IP_PKTINFO; see
-// docs/architecture.md). It fails with ErrNoAddress when d has no source
+// host with several addresses answers from the one the client used (see
+// Config.ReceiveOnly). It fails with ErrNoAddress when d has no source
 // (a unix datagram sender) and with an error wrapping ErrTooLarge when p
 // is longer than Config.ReplySize.
 func (w *Writer) Reply(d batch.Datagram, p []byte) error {
 	if !d.Src.IsValid() {
 		w.l.m.sendDrop(labelNoAddress, 1)
 		return ErrNoAddress
-	}
-	if w.l.pins && !d.Dst.IsValid() {
-		w.l.enablePktInfo()
 	}
 	return w.queue(p, d.Src, d.Dst, replyIfIndex(d))
 }
@@ -219,19 +215,6 @@ func (l *loop) disableGSO(err error) {
 	l.mu.Unlock()
 	l.e.log.Warn("UDP GSO refused by the kernel: sending unsegmented on this socket",
 		"loop", l.id, "addr", l.e.addr.String(), "err", err)
-}
-
-// enablePktInfo turns on the destination address of each datagram on the
-// loop's socket, the first time a handler replies on a wildcard-bound
-// socket, and for every socket the engine opens after.
-func (l *loop) enablePktInfo() {
-	l.pins = false // once: whatever the answer
-	l.e.replied.Store(true)
-	if pe, ok := l.receiver().(platform.PktInfoEnabler); ok && pe.EnablePktInfo() {
-		l.mu.Lock()
-		l.sockInfo.PktInfo = true
-		l.mu.Unlock()
-	}
 }
 
 // inbox is a loop's queue for datagrams sent from other goroutines

@@ -137,6 +137,12 @@ type Options struct {
 	// addresses a datagram was sent to. Linux only so far: Info.PktInfo
 	// says whether it is on.
 	PktInfo bool
+	// PinSource says that replies will be sent from each request's
+	// destination address (Sender.Send with Message.From): on a UDP
+	// socket bound to a wildcard address it turns PktInfo on, so that
+	// every datagram, from the first, reports the address it was sent
+	// to. Linux only so far.
+	PinSource bool
 	// Timestamps asks for the kernel's receive time of each datagram
 	// (Datagram.Timestamp; Linux: SO_TIMESTAMPNS). Linux only so far:
 	// Info.Timestamps says whether it is on.

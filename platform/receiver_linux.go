@@ -82,22 +82,7 @@ type linuxReceiver struct {
 	total    uint64
 	drops    atomic.Uint64
 
-	snd    sendState // the send side (send_linux.go)
-	rebind bool      // the control buffers must grow (EnablePktInfo) before the next read
-}
-
-// EnablePktInfo turns IP_PKTINFO (and IPV6_RECVPKTINFO) on. The control
-// buffers grow at the next Read that has nothing carried over.
-func (r *linuxReceiver) EnablePktInfo() bool {
-	if r.info.PktInfo || !r.inet {
-		return r.info.PktInfo
-	}
-	setPktInfo(r.fd, &r.info)
-	if r.info.PktInfo {
-		r.ctlSize = controlSpace(r.info)
-		r.rebind = true
-	}
-	return r.info.PktInfo
+	snd sendState // the send side (send_linux.go)
 }
 
 // newNative takes over fd, a bound, non-blocking datagram socket. inet is
@@ -249,7 +234,7 @@ func controlSpace(info Info) int {
 // option asked for any, nothing dropped yet, not coalesced) costs two
 // comparisons more than a plain read; the others are parsed (cmsg.go).
 func (r *linuxReceiver) Read(b *batch.Batch) (int, error) {
-	if b != r.bound || (r.rebind && r.next >= r.got) {
+	if b != r.bound {
 		if err := r.bind(b); err != nil {
 			return 0, err
 		}
@@ -397,7 +382,7 @@ func (r *linuxReceiver) bind(b *batch.Batch) error {
 			h.SetControllen(r.ctlSize)
 		}
 	}
-	r.bound, r.rebind = b, false
+	r.bound = b
 	r.next, r.got, r.off = 0, 0, 0
 	return nil
 }

@@ -47,14 +47,3 @@ const maxGSOSegments = 64
 // over IPv4 (65535 less 20 bytes of IP and 8 of UDP header). The kernel
 // refuses larger with EMSGSIZE.
 const maxGSOBytes = 65507
-
-// PktInfoEnabler is implemented by Receivers that can turn on
-// Options.PktInfo after opening: the engine does so on a wildcard-bound
-// socket the first time its handler replies, so that replies leave from
-// the address each request was sent to, while a handler that never
-// replies does not pay for the control messages.
-type PktInfoEnabler interface {
-	// EnablePktInfo turns PktInfo on (from the next Read) and reports
-	// whether it is on.
-	EnablePktInfo() bool
-}

@@ -45,14 +45,7 @@ func (r *linuxReceiver) initSend() {
 	}
 	_, err := unix.GetsockoptInt(r.fd, unix.SOL_UDP, unix.UDP_SEGMENT)
 	s.gso = err == nil && !gsoOff
-	if sa, err := unix.Getsockname(r.fd); err == nil {
-		switch sa := sa.(type) {
-		case *unix.SockaddrInet4:
-			s.pin = sa.Addr == [4]byte{}
-		case *unix.SockaddrInet6:
-			s.pin = sa.Addr == [16]byte{}
-		}
-	}
+	s.pin = wildcardBound(r.fd)
 	r.info.GSO, r.info.PinsSource = s.gso, s.pin
 }
 

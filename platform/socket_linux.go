@@ -71,7 +71,7 @@ func setRecvOptions(fd int, opts Options, info *Info) {
 		}
 		info.GRO = err == nil
 	}
-	if opts.PktInfo {
+	if opts.PktInfo || (opts.PinSource && wildcardBound(fd)) {
 		setPktInfo(fd, info)
 	}
 	if opts.Timestamps {
@@ -102,4 +102,20 @@ func setPktInfo(fd int, info *Info) {
 	} else {
 		info.PktInfo = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_PKTINFO, 1) == nil
 	}
+}
+
+// wildcardBound reports whether fd is a UDP socket bound to 0.0.0.0 or ::,
+// whose datagrams can arrive at any of the host's addresses.
+func wildcardBound(fd int) bool {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return false
+	}
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return sa.Addr == [4]byte{}
+	case *unix.SockaddrInet6:
+		return sa.Addr == [16]byte{}
+	}
+	return false
 }

@@ -91,6 +91,7 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 		Addr:         *listen,
 		Handler:      rcv,
 		DatagramSize: datagramSize,
+		ReceiveOnly:  true, // syslog is one-way: no IP_PKTINFO on a wildcard address
 		Metrics:      set,
 		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		// The engine runs this after every loop has drained its socket,
