@@ -16,13 +16,22 @@
 // a supervisor re-opens its socket with backoff. No loop spins on a dead
 // socket, and repeated errors are logged once and then summarised.
 //
-// A minimal server:
+// Handlers answer through the Writer they are passed: replies leave from
+// the loop's own socket, from the address each request was sent to, in
+// one batch when the handler returns (Linux: one sendmmsg, with UDP GSO
+// for runs to one destination), and nothing is allocated per reply.
+// Send errors are classified by errpolicy's send tables and counted.
+// Other goroutines send with Engine.WriteTo and Engine.Reply.
+//
+// A minimal server that answers every datagram:
 //
 //	e, err := engine.New(engine.Config{
 //		Addr: "udp://:5353",
-//		Handler: engine.HandlerFunc(func(_ *Writer, b Batch) {
+//		Handler: engine.HandlerFunc(func(w *engine.Writer, b engine.Batch) {
 //			for _, d := range b.All() {
-//				handle(d.Src, d.Payload) // d.Payload is reused after return
+//				// d.Payload is reused after return; build the
+//				// answer in a send slot, copying nothing.
+//				w.Reply(d, append(w.Buffer(), answer(d.Payload)...))
 //			}
 //		}),
 //	})
