@@ -47,13 +47,28 @@ type Engine struct {
 	failed   chan error     // the first error that ends the engine, buffered 1
 }
 
+// ErrConfig is matched (errors.Is) by the error New returns when a Config
+// field is out of range, inconsistent with another or missing: a mistake
+// in the caller, found before anything was opened. Failures to open the
+// sockets (EMFILE, an address in use, ...) do not match it: a command can
+// tell a usage error from a run-time failure by it.
+var ErrConfig = errors.New("invalid Config")
+
+// configError marks a Config error as matching ErrConfig, its message
+// unchanged.
+type configError struct{ err error }
+
+func (e configError) Error() string        { return e.err.Error() }
+func (e configError) Unwrap() error        { return e.err }
+func (e configError) Is(target error) bool { return target == ErrConfig }
+
 // New validates cfg, fills in its defaults and binds one socket per loop.
 // The sockets are read only once Run is called; Shutdown (or Run's
 // context) closes them.
 func New(cfg Config) (*Engine, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, configError{err}
 	}
 	var network, address string
 	if len(cfg.Sockets) == 0 {

@@ -171,6 +171,11 @@ func TestConfigErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("New: %v, want it to contain %q", err, tc.want)
 			}
+			// A bind failure is no mistake in the Config: only the rest
+			// match ErrConfig, so a command can tell usage from run time.
+			if got, want := errors.Is(err, ErrConfig), tc.name != "unbindable"; got != want {
+				t.Errorf("errors.Is(%v, ErrConfig) = %v, want %v", err, got, want)
+			}
 		})
 	}
 }
