@@ -68,7 +68,7 @@ type Config struct {
 
 	// DatagramSize is the buffer size for one datagram in bytes, 1 to
 	// batch.MaxSlotSize; longer datagrams are delivered truncated and
-	// flagged. 0 means batch.DefaultSlotSize (2048).
+	// flagged (with GRO too). 0 means batch.DefaultSlotSize (2048).
 	DatagramSize int
 
 	// RecvBuffer is the socket receive buffer (SO_RCVBUF) to request per
@@ -91,8 +91,11 @@ type Config struct {
 	// up to 64 KiB, which the engine splits back into datagrams without
 	// copying, so the handler sees ordinary datagrams at a fraction of the
 	// kernel's per-datagram cost. Each loop then needs BatchSize slots of
-	// 64 KiB. Where the kernel refuses it the engine runs without and says
-	// so in Stats (LoopStats.Socket.GRO); it never fails to start for it.
+	// 64 KiB. DatagramSize keeps its meaning: a datagram longer than it
+	// is delivered cut to it and flagged truncated, each one of a
+	// coalesced read on its own. Where the kernel refuses it the engine
+	// runs without and says so in Stats (LoopStats.Socket.GRO); it never
+	// fails to start for it.
 	GRO bool
 
 	// DstAddr fills Datagram.Dst and Datagram.IfIndex with each

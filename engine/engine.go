@@ -141,10 +141,17 @@ func (e *Engine) socketOptions() platform.Options {
 // newBatch builds a loop's batch: 64 KiB slots that can each hold a GRO
 // read's datagrams when the kernel granted GRO, DatagramSize slots
 // otherwise. (A re-opened socket asks for the same options, and the
-// kernel that granted GRO once grants it again.)
+// kernel that granted GRO once grants it again.) With GRO the batch's
+// payload limit keeps DatagramSize's contract: a longer datagram, or
+// segment of a coalesced read, is delivered cut to it and flagged, as
+// the kernel cuts it without GRO.
 func newBatch(cfg Config, info platform.Info) (*batch.Batch, error) {
 	if info.GRO {
-		return batch.NewSegmented(cfg.BatchSize, batch.MaxSlotSize, batch.GROSegments)
+		b, err := batch.NewSegmented(cfg.BatchSize, batch.MaxSlotSize, batch.GROSegments)
+		if err != nil {
+			return nil, err
+		}
+		return b, b.SetPayloadLimit(cfg.DatagramSize)
 	}
 	return batch.New(cfg.BatchSize, cfg.DatagramSize)
 }
