@@ -45,7 +45,9 @@ const (
 	// the first SlotSize bytes and the rest was discarded by the kernel
 	// (MSG_TRUNC on the BSDs and Linux, WSAEMSGSIZE on Windows). For a
 	// coalesced (GRO) read cut short by its slot, only the last segment
-	// is marked: the ones before it are whole.
+	// is marked: the ones before it are whole. A datagram longer than the
+	// Batch's payload limit (SetPayloadLimit) is cut to it and marked
+	// too, each segment of a coalesced read on its own.
 	Truncated Flags = 1 << iota
 	// ControlTruncated means the kernel had more metadata (control
 	// messages) for the datagram than the reader had room for (MSG_CTRUNC):
@@ -111,6 +113,7 @@ type Batch struct {
 	dgrams   []Datagram // len(dgrams) is the number of datagrams held
 	slotSize int
 	maxSegs  int // datagrams per slot the capacity was sized for
+	limit    int // longest Payload delivered; longer ones are cut and flagged
 	used     int // Append and AppendSegments calls since Reset: slots read into
 	nbytes   int // payload bytes held, kept as datagrams are appended
 	ntrunc   int // datagrams held that are flagged Truncated
@@ -147,6 +150,7 @@ func NewSegmented(slots, slotSize, maxSegments int) (*Batch, error) {
 		dgrams:   make([]Datagram, 0, slots*maxSegments),
 		slotSize: slotSize,
 		maxSegs:  maxSegments,
+		limit:    slotSize,
 	}
 	for i := range b.slots {
 		lo, hi := i*slotSize, (i+1)*slotSize
@@ -154,6 +158,25 @@ func NewSegmented(slots, slotSize, maxSegments int) (*Batch, error) {
 	}
 	return b, nil
 }
+
+// SetPayloadLimit makes the Batch deliver at most n bytes of any datagram:
+// one longer than n is cut to its first n bytes and flagged Truncated, as
+// if its slot had been n bytes. It is how a reader whose slots must be
+// larger than a datagram (UDP GRO needs MaxSlotSize slots for coalesced
+// reads) keeps the datagram size its caller asked for: every segment of
+// a coalesced read is cut on its own. The default is SlotSize. It fails,
+// naming the value, unless 1 <= n <= SlotSize.
+func (b *Batch) SetPayloadLimit(n int) error {
+	if n < 1 || n > b.slotSize {
+		return fmt.Errorf("batch: payload limit %d: want 1 to the slot size %d", n, b.slotSize)
+	}
+	b.limit = n
+	return nil
+}
+
+// PayloadLimit returns the longest payload the Batch delivers whole (see
+// SetPayloadLimit).
+func (b *Batch) PayloadLimit() int { return b.limit }
 
 // Slots returns the payload buffers, for a reader to point its I/O vectors
 // at. The slice and its buffers stay the same for the Batch's life.
@@ -213,6 +236,26 @@ func (b *Batch) Append(i, n int, src netip.AddrPort, f Flags) {
 	b.dgrams = b.dgrams[:k+1]
 	b.dgrams[k] = Datagram{Payload: b.slots[i][:n], Src: src, Flags: f}
 	b.count(n, f)
+	if n > b.limit {
+		b.cut(k, k+1)
+	}
+}
+
+// cut applies the payload limit to datagrams [from, to), which count has
+// already counted whole.
+func (b *Batch) cut(from, to int) {
+	for j := from; j < to; j++ {
+		d := &b.dgrams[j]
+		if len(d.Payload) <= b.limit {
+			continue
+		}
+		b.nbytes -= len(d.Payload) - b.limit
+		d.Payload = d.Payload[:b.limit:b.limit]
+		if d.Flags&Truncated == 0 {
+			d.Flags |= Truncated
+			b.ntrunc++
+		}
+	}
 }
 
 // count records one read of n payload bytes into a slot, whose last
@@ -269,6 +312,9 @@ func (b *Batch) AppendSegments(i, off, n, segSize int, src netip.AddrPort, f Fla
 	if segs == 1 {
 		d[0] = Datagram{Payload: slot, Src: src, Dst: m.Dst, Timestamp: m.Timestamp, IfIndex: m.IfIndex, Flags: f}
 		b.count(n, f)
+		if n > b.limit {
+			b.cut(k, k+1)
+		}
 		return 1
 	}
 	whole := f &^ Truncated
@@ -279,5 +325,8 @@ func (b *Batch) AppendSegments(i, off, n, segSize int, src netip.AddrPort, f Fla
 	}
 	d[segs-1].Flags = f
 	b.count(n, f)
+	if segSize > b.limit {
+		b.cut(k, k+segs)
+	}
 	return segs
 }

@@ -290,3 +290,89 @@ func FuzzAppendSegments(f *testing.F) {
 		}
 	})
 }
+
+// TestPayloadLimit: with a limit below the slot size (a GRO reader keeping
+// the caller's datagram size), every datagram longer than the limit is cut
+// to it and flagged, each segment of a coalesced read on its own, and
+// Bytes and NumTruncated count what is delivered.
+func TestPayloadLimit(t *testing.T) {
+	src := netip.MustParseAddrPort("192.0.2.1:53")
+	for _, tc := range []struct {
+		name          string
+		n, segSize    int
+		flags         Flags
+		wantLens      []int
+		wantTruncated []bool
+	}{
+		{"one long datagram", 65507, 0, 0, []int{100}, []bool{true}},
+		{"one short datagram", 60, 0, 0, []int{60}, []bool{false}},
+		{"exactly the limit", 100, 0, 0, []int{100}, []bool{false}},
+		{"segments longer than the limit", 3*300 + 50, 300, 0, []int{100, 100, 100, 50}, []bool{true, true, true, false}},
+		{"segments within the limit", 3 * 80, 80, 0, []int{80, 80, 80}, []bool{false, false, false}},
+		{"cut by its slot and by the limit", 2 * 300, 300, Truncated, []int{100, 100}, []bool{true, true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := NewSegmented(2, MaxSlotSize, GROSegments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.SetPayloadLimit(100); err != nil {
+				t.Fatal(err)
+			}
+			b.AppendSegments(0, 0, tc.n, tc.segSize, src, tc.flags, Meta{})
+			ds := b.Datagrams()
+			if len(ds) != len(tc.wantLens) {
+				t.Fatalf("%d datagrams, want %d", len(ds), len(tc.wantLens))
+			}
+			nbytes, trunc := 0, 0
+			for i, d := range ds {
+				if len(d.Payload) != tc.wantLens[i] || d.Truncated() != tc.wantTruncated[i] {
+					t.Errorf("datagram %d: %d bytes, truncated %v; want %d, %v", i, len(d.Payload), d.Truncated(), tc.wantLens[i], tc.wantTruncated[i])
+				}
+				if cap(d.Payload) > len(d.Payload) && d.Truncated() {
+					t.Errorf("datagram %d: cut payload has capacity %d past its length %d", i, cap(d.Payload), len(d.Payload))
+				}
+				nbytes += tc.wantLens[i]
+				if tc.wantTruncated[i] {
+					trunc++
+				}
+			}
+			if b.Bytes() != nbytes || b.NumTruncated() != trunc {
+				t.Errorf("Bytes %d, NumTruncated %d; want %d, %d", b.Bytes(), b.NumTruncated(), nbytes, trunc)
+			}
+		})
+	}
+	t.Run("Append", func(t *testing.T) {
+		b, err := New(2, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.SetPayloadLimit(10); err != nil {
+			t.Fatal(err)
+		}
+		b.Append(0, 2048, src, 0)
+		b.Append(1, 5, src, 0)
+		ds := b.Datagrams()
+		if len(ds[0].Payload) != 10 || !ds[0].Truncated() || len(ds[1].Payload) != 5 || ds[1].Truncated() {
+			t.Errorf("got %d bytes (truncated %v) and %d (%v); want 10 (true) and 5 (false)",
+				len(ds[0].Payload), ds[0].Truncated(), len(ds[1].Payload), ds[1].Truncated())
+		}
+		if b.Bytes() != 15 || b.NumTruncated() != 1 {
+			t.Errorf("Bytes %d, NumTruncated %d; want 15, 1", b.Bytes(), b.NumTruncated())
+		}
+	})
+	t.Run("bad limits", func(t *testing.T) {
+		b, err := New(1, 512)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{0, -1, 513} {
+			if err := b.SetPayloadLimit(n); err == nil {
+				t.Errorf("SetPayloadLimit(%d) succeeded on 512-byte slots", n)
+			}
+		}
+		if b.PayloadLimit() != 512 {
+			t.Errorf("PayloadLimit %d after refused changes, want the slot size 512", b.PayloadLimit())
+		}
+	})
+}

@@ -33,7 +33,7 @@ type connGroup struct {
 func listenGroup(name string, cfg RecvConfig) (*connGroup, error) {
 	network, address, ok := strings.Cut(cfg.Listen, "://")
 	if !ok {
-		return nil, fmt.Errorf("bench: listen address %q: want udp://host:port", cfg.Listen)
+		return nil, fmt.Errorf("bench: listen address %q: want udp://host:port: %w", cfg.Listen, ErrConfig)
 	}
 	g := &connGroup{name: name, stopped: make(chan struct{})}
 	loops := max(cfg.Loops, 1)

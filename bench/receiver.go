@@ -8,6 +8,8 @@ import (
 	"sort"
 	"sync/atomic"
 	"time"
+
+	"github.com/udprx/udprx/engine"
 )
 
 // Receiver is a receive loop under test: udprx's engine or one of the
@@ -106,11 +108,18 @@ func DefaultReceivers() []string {
 	return names
 }
 
-// NewReceiver builds the named receiver, bound and ready to Run.
+// ErrConfig is matched (errors.Is) by NewReceiver's error when the
+// receiver's name or its RecvConfig is wrong: a usage error, found before
+// anything was opened (it is engine.ErrConfig, so udprx's Config errors
+// match it too). A failure to open sockets does not match it.
+var ErrConfig = engine.ErrConfig
+
+// NewReceiver builds the named receiver, bound and ready to Run. Its
+// error matches ErrConfig for a usage error.
 func NewReceiver(name string, cfg RecvConfig) (Receiver, error) {
 	mk, ok := receivers[name]
 	if !ok {
-		return nil, fmt.Errorf("bench: unknown receiver %q: want one of %v", name, ReceiverNames())
+		return nil, fmt.Errorf("bench: unknown receiver %q: want one of %v: %w", name, ReceiverNames(), ErrConfig)
 	}
 	return mk(cfg)
 }

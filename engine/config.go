@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"reflect"
 	"runtime"
 	"strings"
 	"syscall"
@@ -40,7 +41,8 @@ type Config struct {
 	// Addr, one loop each: *net.UDPConn, *net.UnixConn, or *os.File such
 	// as those of systemd socket activation (see ListenFDs). The engine
 	// reads a duplicate of each descriptor and closes only the duplicate,
-	// unless CloseSockets is set. It cannot re-open a socket it did not
+	// unless CloseSockets is set. A nil entry, also a typed nil such as a
+	// nil *net.UDPConn, makes New fail naming its index. It cannot re-open a socket it did not
 	// open: a fatal error on one ends the engine (Run returns it).
 	// Available on Linux, darwin and FreeBSD.
 	Sockets []syscall.Conn
@@ -66,14 +68,15 @@ type Config struct {
 
 	// DatagramSize is the buffer size for one datagram in bytes, 1 to
 	// batch.MaxSlotSize; longer datagrams are delivered truncated and
-	// flagged. 0 means batch.DefaultSlotSize (2048).
+	// flagged (with GRO too). 0 means batch.DefaultSlotSize (2048).
 	DatagramSize int
 
 	// RecvBuffer is the socket receive buffer (SO_RCVBUF) to request per
 	// loop, in bytes. 0 keeps the system default. On Linux the request is
 	// made with SO_RCVBUFFORCE first, so root may exceed
 	// net.core.rmem_max; what was granted is in Stats and, when it is less
-	// than asked, logged once.
+	// than asked, logged once. Above platform.MaxRecvBuffer (2^31-1:
+	// SO_RCVBUF is a C int) New fails rather than let the value be cut.
 	RecvBuffer int
 
 	// ReadBudget is the most batches a loop reads per wake-up before it
@@ -88,8 +91,11 @@ type Config struct {
 	// up to 64 KiB, which the engine splits back into datagrams without
 	// copying, so the handler sees ordinary datagrams at a fraction of the
 	// kernel's per-datagram cost. Each loop then needs BatchSize slots of
-	// 64 KiB. Where the kernel refuses it the engine runs without and says
-	// so in Stats (LoopStats.Socket.GRO); it never fails to start for it.
+	// 64 KiB. DatagramSize keeps its meaning: a datagram longer than it
+	// is delivered cut to it and flagged truncated, each one of a
+	// coalesced read on its own. Where the kernel refuses it the engine
+	// runs without and says so in Stats (LoopStats.Socket.GRO); it never
+	// fails to start for it.
 	GRO bool
 
 	// DstAddr fills Datagram.Dst and Datagram.IfIndex with each
@@ -251,8 +257,8 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("engine: Config.Loops %d with %d Config.Sockets: one loop per socket (leave Loops 0)", c.Loops, len(c.Sockets))
 		}
 		for i, sc := range c.Sockets {
-			if sc == nil {
-				return c, fmt.Errorf("engine: Config.Sockets[%d] is nil", i)
+			if isNil(sc) {
+				return c, fmt.Errorf("engine: Config.Sockets[%d] is nil (%T)", i, sc)
 			}
 		}
 		c.Loops = len(c.Sockets)
@@ -300,8 +306,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.DatagramSize < 1 || c.DatagramSize > batch.MaxSlotSize {
 		return c, fmt.Errorf("engine: Config.DatagramSize %d: want 1 to %d", c.DatagramSize, batch.MaxSlotSize)
 	}
-	if c.RecvBuffer < 0 {
-		return c, fmt.Errorf("engine: Config.RecvBuffer %d: want 0 (default) or more", c.RecvBuffer)
+	if c.RecvBuffer < 0 || c.RecvBuffer > platform.MaxRecvBuffer {
+		return c, fmt.Errorf("engine: Config.RecvBuffer %d: want 0 (default) to %d, the most SO_RCVBUF takes", c.RecvBuffer, platform.MaxRecvBuffer)
 	}
 	if c.ReplySize == 0 {
 		c.ReplySize = batch.DefaultSlotSize
@@ -346,6 +352,16 @@ func (c Config) withDefaults() (Config, error) {
 		c.policy = errpolicy.Host
 	}
 	return c, nil
+}
+
+// isNil reports whether sc is nil or holds a nil pointer (a typed nil
+// *net.UDPConn, say), whose SyscallConn would panic.
+func isNil(sc syscall.Conn) bool {
+	if sc == nil {
+		return true
+	}
+	v := reflect.ValueOf(sc)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // parseAddr splits "udp://host:port" or "unixgram:///path" into the

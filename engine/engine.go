@@ -47,13 +47,28 @@ type Engine struct {
 	failed   chan error     // the first error that ends the engine, buffered 1
 }
 
+// ErrConfig is matched (errors.Is) by the error New returns when a Config
+// field is out of range, inconsistent with another or missing: a mistake
+// in the caller, found before anything was opened. Failures to open the
+// sockets (EMFILE, an address in use, ...) do not match it: a command can
+// tell a usage error from a run-time failure by it.
+var ErrConfig = errors.New("invalid Config")
+
+// configError marks a Config error as matching ErrConfig, its message
+// unchanged.
+type configError struct{ err error }
+
+func (e configError) Error() string        { return e.err.Error() }
+func (e configError) Unwrap() error        { return e.err }
+func (e configError) Is(target error) bool { return target == ErrConfig }
+
 // New validates cfg, fills in its defaults and binds one socket per loop.
 // The sockets are read only once Run is called; Shutdown (or Run's
 // context) closes them.
 func New(cfg Config) (*Engine, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, configError{err}
 	}
 	var network, address string
 	if len(cfg.Sockets) == 0 {
@@ -129,10 +144,17 @@ func (e *Engine) socketOptions() platform.Options {
 // newBatch builds a loop's batch: 64 KiB slots that can each hold a GRO
 // read's datagrams when the kernel granted GRO, DatagramSize slots
 // otherwise. (A re-opened socket asks for the same options, and the
-// kernel that granted GRO once grants it again.)
+// kernel that granted GRO once grants it again.) With GRO the batch's
+// payload limit keeps DatagramSize's contract: a longer datagram, or
+// segment of a coalesced read, is delivered cut to it and flagged, as
+// the kernel cuts it without GRO.
 func newBatch(cfg Config, info platform.Info) (*batch.Batch, error) {
 	if info.GRO {
-		return batch.NewSegmented(cfg.BatchSize, batch.MaxSlotSize, batch.GROSegments)
+		b, err := batch.NewSegmented(cfg.BatchSize, batch.MaxSlotSize, batch.GROSegments)
+		if err != nil {
+			return nil, err
+		}
+		return b, b.SetPayloadLimit(cfg.DatagramSize)
 	}
 	return batch.New(cfg.BatchSize, cfg.DatagramSize)
 }

@@ -449,3 +449,26 @@ func TestFaultErrorNeverRead(t *testing.T) {
 		t.Errorf("%d reads before the restart, want one per backoff (%d)", got, errpolicy.DefaultStreakLimit)
 	}
 }
+
+// TestFaultUnknownErrnoNamed: an errno no row knows (EIO) is logged and
+// counted under its own name, not as "unknown", while it is still backed
+// off as an unknown errno is.
+func TestFaultUnknownErrnoNamed(t *testing.T) {
+	if errpolicy.Host != errpolicy.Linux {
+		t.Skip("the harness classifies with the Linux table; errnos are named only by the host's table")
+	}
+	h := newHarness(t, func(int) *fakeReceiver {
+		return newFake([]step{{err: errno(syscall.EIO)}, {n: 2}}, nil)
+	}, nil)
+	h.advance(errpolicy.DefaultMax)
+	h.receive(2)
+	lines := h.logs.lines()
+	if len(lines) == 0 || !strings.Contains(lines[0], "errno=EIO") || !strings.Contains(lines[0], "verdict=backoff") {
+		t.Errorf("first log line %q, want errno=EIO verdict=backoff", lines)
+	}
+	var b bytes.Buffer
+	h.e.set.WritePrometheus(&b)
+	if want := `class="backoff",errno="EIO"} 1`; !strings.Contains(b.String(), want) {
+		t.Errorf("metrics do not count %s:\n%s", want, b.String())
+	}
+}

@@ -6,10 +6,13 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/udprx/udprx/platform"
 )
 
 // openFDs counts this process's open file descriptors.
@@ -130,6 +133,14 @@ func TestConcurrentShutdown(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	h := HandlerFunc(func(*Writer, Batch) {})
+	var nilUDP *net.UDPConn
+	var nilFile *os.File
+	// Past what SO_RCVBUF (a C int) takes: 2^32 was cut to 0 and the kernel
+	// granted its minimum. Computed at run time so that 32-bit builds,
+	// where it wraps negative, compile and still test a refusal.
+	tooBig, shift := platform.MaxRecvBuffer, 1
+	tooBig++
+	huge := 1 << (31 + shift)
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -144,6 +155,10 @@ func TestConfigErrors(t *testing.T) {
 		{"datagram too big", Config{Addr: "udp://:0", Handler: h, DatagramSize: 70000}, "Config.DatagramSize 70000"},
 		{"negative buffer", Config{Addr: "udp://:0", Handler: h, RecvBuffer: -1}, "Config.RecvBuffer -1"},
 		{"unbindable", Config{Addr: "udp4://192.0.2.1:0", Handler: h}, "udp4://192.0.2.1:0"},
+		{"typed nil UDPConn", Config{Sockets: []syscall.Conn{nilUDP}, Handler: h}, "Config.Sockets[0] is nil (*net.UDPConn)"},
+		{"typed nil File second", Config{Sockets: []syscall.Conn{os.Stdin, nilFile}, Handler: h}, "Config.Sockets[1] is nil (*os.File)"},
+		{"buffer past int32", Config{Addr: "udp://:0", Handler: h, RecvBuffer: tooBig}, "Config.RecvBuffer"},
+		{"buffer of 2^32", Config{Addr: "udp://:0", Handler: h, RecvBuffer: huge}, "Config.RecvBuffer"},
 		{"incoming CPU without pinning", Config{Addr: "udp://:0", Handler: h, IncomingCPU: true}, "Config.IncomingCPU needs Config.PinCPU"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,6 +169,11 @@ func TestConfigErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("New: %v, want it to contain %q", err, tc.want)
+			}
+			// A bind failure is no mistake in the Config: only the rest
+			// match ErrConfig, so a command can tell usage from run time.
+			if got, want := errors.Is(err, ErrConfig), tc.name != "unbindable"; got != want {
+				t.Errorf("errors.Is(%v, ErrConfig) = %v, want %v", err, got, want)
 			}
 		})
 	}

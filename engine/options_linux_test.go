@@ -63,6 +63,54 @@ func TestGRO(t *testing.T) {
 	}
 }
 
+// TestGRODatagramSize: with GRO on, DatagramSize still holds: a datagram
+// longer than it arrives cut to it and flagged, whole or coalesced, and
+// Stats counts each one truncated.
+func TestGRODatagramSize(t *testing.T) {
+	c := newCollector()
+	e := startEngine(t, Config{Addr: "udp4://127.0.0.1:0", Loops: 1, GRO: true, DatagramSize: 100,
+		RecvBuffer: 8 << 20, Handler: c})
+	if !e.Stats().Loops[0].Socket.GRO {
+		t.Skip("the kernel refused UDP_GRO")
+	}
+	conn, err := net.DialUDP("udp", nil, e.Addr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	long := make([]byte, 65507) // the largest UDP payload over IPv4
+	for i := range long {
+		long[i] = byte(i)
+	}
+	if _, err := conn.Write(long); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write([]byte("short")); err != nil {
+		t.Fatal(err)
+	}
+	gsoSend(t, e.Addr().(*net.UDPAddr), 64, 300, 64) // one read of 64 coalesced 300-byte datagrams
+	c.waitFor(t, testContext(t), 66)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.trunc) != 65 {
+		t.Fatalf("%d truncated datagrams, want 65 (the long one and 64 coalesced ones)", len(c.trunc))
+	}
+	for _, d := range c.trunc {
+		if len(d.Payload) != 100 {
+			t.Fatalf("a truncated datagram of %d bytes, want 100", len(d.Payload))
+		}
+	}
+	if got := c.trunc[0].Payload; string(got) != string(long[:100]) {
+		t.Errorf("the long datagram's payload is not its first 100 bytes")
+	}
+	if len(c.got["short"]) != 1 {
+		t.Errorf("the short datagram did not arrive whole")
+	}
+	if st := e.Stats(); st.Truncated != 65 {
+		t.Errorf("Stats.Truncated = %d, want 65", st.Truncated)
+	}
+}
+
 // TestKernelDrops overflows a small receive buffer while the handler is
 // held, and checks the engine's count equals the kernel's own for the
 // socket (SO_MEMINFO), in Stats and in the metrics.

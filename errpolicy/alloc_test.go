@@ -18,6 +18,7 @@ var allocChains = []struct {
 	{"errno row", readErr(107)},
 	{"errno kernel-internal", readErr(512 + 20)},
 	{"errno unknown", readErr(300)},
+	{"errno in no row, named by the host", readErr(5)},
 	{"closed", &net.OpError{Op: "read", Net: "udp", Err: net.ErrClosed}},
 	{"hang-up", fmt.Errorf("loop 0: %w", errpolicy.ErrHangUp)},
 	{"truncated", fmt.Errorf("loop 0: %w", errpolicy.ErrTruncated)},

@@ -70,9 +70,21 @@ func TestClassifyLinux(t *testing.T) {
 		{"kernel-internal 530 without a row", readErr(530), errpolicy.Retry, "kernel-internal", 530},
 		{"kernel-internal 4095 (MAX_ERRNO)", readErr(4095), errpolicy.Retry, "kernel-internal", 4095},
 		{"above MAX_ERRNO is no kernel code", readErr(4096), errpolicy.Backoff, "unknown", 4096},
-		{"darwin's ENOTCONN number", readErr(57), errpolicy.Backoff, "unknown", 57},
+		{"darwin's ENOTCONN number", readErr(57), errpolicy.Backoff, hostNamed(errpolicy.Linux, "EBADSLT"), 57},
+		{"EIO has no row", readErr(5), errpolicy.Backoff, hostNamed(errpolicy.Linux, "EIO"), 5},
+		{"EXDEV has no row", readErr(18), errpolicy.Backoff, hostNamed(errpolicy.Linux, "EXDEV"), 18},
 	}
 	runClassify(t, errpolicy.Linux, append(cases, commonCases()...))
+}
+
+// hostNamed is the Name an errno in no row of table gets: the host's own
+// name for it when table is the host's (its numbers mean the same errnos
+// here), else "unknown".
+func hostNamed(table *errpolicy.Table, name string) string {
+	if table == errpolicy.Host {
+		return name
+	}
+	return "unknown"
 }
 
 func TestClassifyDarwin(t *testing.T) {
@@ -92,6 +104,7 @@ func TestClassifyDarwin(t *testing.T) {
 		{"ENOBUFS", readErr(55), errpolicy.Backoff, "ENOBUFS", 55},
 		{"ENETDOWN", readErr(50), errpolicy.Backoff, "ENETDOWN", 50},
 		{"EACCES is no ICMP error here", readErr(13), errpolicy.Backoff, "EACCES", 13},
+		{"EIO has no row", readErr(5), errpolicy.Backoff, hostNamed(errpolicy.Darwin, "EIO"), 5},
 		{"Linux's ENOTCONN number", readErr(107), errpolicy.Backoff, "unknown", 107},
 		{"512 is not kernel-internal", readErr(512), errpolicy.Backoff, "unknown", 512},
 	}

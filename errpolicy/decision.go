@@ -14,7 +14,9 @@ type Decision struct {
 	Verdict Verdict
 	// Name is the errno's name as the platform spells it ("ENOTCONN",
 	// "WSAECONNRESET"), or one of "closed", "hangup", "truncated",
-	// "deadline", "kernel-internal" and "unknown".
+	// "deadline", "kernel-internal" and "unknown". An errno in no row of
+	// the [Host] table still carries the host's name for it ("EIO") where
+	// the host has one; its Reason says that no row knew it.
 	Name string
 	// Errno is the errno number, 0 when the error carries none.
 	Errno uintptr

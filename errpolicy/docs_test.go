@@ -73,7 +73,7 @@ func renderTables(t *testing.T) string {
 		row(&b, label, s.decision.Name, s.decision.Verdict, s.decision.Reason)
 	}
 	row(&b, "errno 512 to 4095 in no row (Linux only)", "kernel-internal", Retry, reasonKernelInternal)
-	row(&b, "any other errno in no row", "unknown", Backoff, reasonUnknownErrno)
+	row(&b, "any other errno in no row (named by the host, e.g. `EIO`, where it is the host's table and the host knows the number)", "unknown", Backoff, reasonUnknownErrno)
 	row(&b, "no errno and no sentinel", "unknown", Backoff, reasonNoErrno)
 	for _, table := range platformTables {
 		fmt.Fprintf(&b, "\n### %s (`errpolicy.%s`)\n\n", docTitle[table.Name()], docTitle[table.Name()])

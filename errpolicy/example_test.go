@@ -15,7 +15,7 @@ import (
 // The same errno number means different things on different platforms; the
 // chain is the one a failed recvmmsg produces.
 func Example() {
-	err := &net.OpError{Op: "read", Net: "udp", Err: os.NewSyscallError("recvmmsg", syscall.Errno(57))}
+	err := &net.OpError{Op: "read", Net: "udp", Err: os.NewSyscallError("recvmmsg", syscall.Errno(107))}
 	for _, table := range []*errpolicy.Table{errpolicy.Darwin, errpolicy.Linux} {
 		d := table.Classify(err)
 		fmt.Println(table.Name(), d.Name, d.Verdict)
@@ -23,8 +23,8 @@ func Example() {
 	d := errpolicy.Linux.Classify(fmt.Errorf("loop 0 on 127.0.0.1:53: %w", errpolicy.ErrHangUp))
 	fmt.Println("linux", d.Name, d.Verdict)
 	// Output:
-	// darwin ENOTCONN fatal
-	// linux unknown backoff
+	// darwin unknown backoff
+	// linux ENOTCONN fatal
 	// linux hangup fatal
 }
 

@@ -18,7 +18,9 @@ const DefaultSuppressInterval = 10 * time.Second
 // When reads succeed again, one line says so, at most once per interval:
 // a fault that flaps (fail, recover, fail) is counted, not re-announced,
 // until a whole interval passes without a line about it. A kind is
-// identified by name only: all unknown errnos are one kind, "unknown".
+// identified by name only: an errno in no row is its own kind under its
+// host name ("EIO"), and errors with no name at all are one kind,
+// "unknown". The kinds are bounded by the platform's errno names.
 //
 // The lines, with the attributes given to NewSuppressor added to each:
 //

@@ -54,7 +54,10 @@ func (t *Table) Rows() []Row { return slices.Clone(t.rows) }
 // [ErrTruncated] ([Count]) and os.ErrDeadlineExceeded ([Wait]); then the first
 // syscall.Errno in the chain, looked up in the table. An errno in no row is
 // [Retry] if it is kernel-internal on the platform (Linux, 512 to 4095) and
-// otherwise [Backoff] named "unknown"; so is an error with no errno at all.
+// otherwise [Backoff], named by the host's name for it ("EIO", from
+// unix.ErrnoName) when t is [Host] and the host knows one, else "unknown";
+// an error with no errno at all is [Backoff] "unknown". The Reason is the
+// same for all of them: no row knew the errno.
 // Nothing is ever matched by its text.
 //
 // err must not be nil: the engine only asks about failures. For nil,
@@ -87,7 +90,16 @@ func (t *Table) lookup(errno uintptr) Decision {
 	if t.internalFrom != 0 && errno >= t.internalFrom && errno <= t.internalTo {
 		return Decision{Verdict: Retry, Name: "kernel-internal", Errno: errno, Reason: reasonKernelInternal}
 	}
-	return Decision{Verdict: Backoff, Name: "unknown", Errno: errno, Reason: reasonUnknownErrno}
+	name := "unknown"
+	if t == Host {
+		// The host's own table: the running system can name the errno,
+		// so the log says "EIO", not "unknown". Another platform's table
+		// cannot: its numbers mean other errnos here.
+		if n := hostErrnoName(errno); n != "" {
+			name = n
+		}
+	}
+	return Decision{Verdict: Backoff, Name: name, Errno: errno, Reason: reasonUnknownErrno}
 }
 
 // Classify classifies err with the [Host] table: Host.Classify(err).

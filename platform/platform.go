@@ -2,6 +2,7 @@ package platform
 
 import (
 	"errors"
+	"math"
 	"net"
 	"os"
 	"syscall"
@@ -156,6 +157,14 @@ type Options struct {
 	// other backends always block the thread.
 	LockedThread bool
 }
+
+// MaxRecvBuffer is the largest Options.RecvBuffer a socket can take:
+// SO_RCVBUF is a C int on every platform (setsockopt(2) with an int
+// argument; Linux's sk_setsockopt in net/core/sock.c, the BSDs' sosetopt,
+// Winsock's setsockopt), so a larger Go int would be cut to its low 32
+// bits. Linux then caps what it grants at net.core.rmem_max (or INT_MAX/2
+// with SO_RCVBUFFORCE).
+const MaxRecvBuffer = math.MaxInt32
 
 // Info reports facts about an open Receiver.
 type Info struct {

@@ -3,7 +3,8 @@
 // "udpbench help COMMAND" for a command's flags.
 //
 // Exit status: 0 when the command ran (or help was asked for), 1 when it
-// ran and failed, 2 for a bad command line (one line on standard error
+// ran and failed (also when it could not open what it needs), 2 for a bad
+// command line only (one line on standard error
 // names the problem); for recv also 130 or 143 (128 plus the signal's
 // number) when a second SIGINT or SIGTERM cut its graceful stop short.
 package main
@@ -56,8 +57,9 @@ datagrams, bytes, seconds, active_seconds, rate_pps, gbps, loops,
 batches, kernel_drops, errors, restarts and stop_seconds (from the stop
 request to the receiver's end).
 
-Exit status: 0 after a clean stop; 1 if the receiver failed or the stop
-did not finish within --stop-timeout (the reason as one line on standard
+Exit status: 0 after a clean stop; 1 if the receiver could not open its
+sockets (descriptors exhausted, an address or socket path another
+process holds), failed, or the stop did not finish within --stop-timeout (the reason as one line on standard
 error); 130 (SIGINT) or 143 (SIGTERM) when a second signal cut the stop
 short.
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -129,12 +130,66 @@ func TestUdpbench(t *testing.T) {
 			{[]string{"recv", "--stop-timeout", "-1s"}, "--stop-timeout -1s"},
 			{[]string{"recv", "--incoming-cpu"}, "--incoming-cpu needs --pin-cpu"},
 			{[]string{"recv", "--receiver", "stdlib", "--pin-cpu"}, "--pin-cpu and --incoming-cpu are for --receiver udprx"},
+			{[]string{"recv", "--receiver", "bogus"}, `unknown receiver "bogus"`},
+			{[]string{"recv", "--listen", "127.0.0.1:9"}, `Config.Addr "127.0.0.1:9"`},
+			{[]string{"recv", "--receiver", "stdlib", "--listen", "127.0.0.1:9"}, `listen address "127.0.0.1:9"`},
+			{[]string{"recv", "--batch", "5000"}, "Config.BatchSize 5000"},
 		} {
 			res := runBin(t, bin, tc.args...)
 			lines := strings.Split(strings.TrimRight(res.stderr, "\n"), "\n")
 			if res.status != 2 || len(lines) != 1 || !strings.Contains(lines[0], tc.want) || res.stdout != "" {
 				t.Errorf("%q: exit %d, stderr %q, stdout %q; want 2 and one line naming %q", tc.args, res.status, res.stderr, res.stdout, tc.want)
 			}
+		}
+	})
+}
+
+// TestRecvRunFailureExitsOne: a recv whose command line is fine but whose
+// sockets cannot be opened exits 1 with one line naming the cause; 2 is
+// for usage errors only.
+func TestRecvRunFailureExitsOne(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("needs unix datagram sockets")
+	}
+	bin := buildUdpbench(t)
+	held, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	path := filepath.Join(t.TempDir(), "held.sock")
+	live, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // in the one line on stderr
+	}{
+		{"port held", []string{"recv", "--loops", "1", "--listen", "udp4://" + held.LocalAddr().String()}, "address already in use"},
+		{"port held, stdlib", []string{"recv", "--receiver", "stdlib", "--listen", "udp4://" + held.LocalAddr().String()}, "address already in use"},
+		{"path another instance serves", []string{"recv", "--listen", "unixgram://" + path}, "another process is serving on it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runBin(t, bin, append(tc.args, "--duration", "1s", "--quiet")...)
+			lines := strings.Split(strings.TrimRight(res.stderr, "\n"), "\n")
+			if res.status != exitError || len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and one line naming %q", res.status, res.stderr, exitError, tc.want)
+			}
+		})
+	}
+	t.Run("descriptors exhausted", func(t *testing.T) {
+		prlimit, err := exec.LookPath("prlimit")
+		if err != nil {
+			t.Skip("prlimit (util-linux) not installed")
+		}
+		// A hard limit of 8 leaves the runtime and stdio their descriptors
+		// and the engine's loops none.
+		res := runBin(t, prlimit, "--nofile=8:8", bin, "recv", "--loops", "4", "--listen", "udp4://127.0.0.1:0", "--duration", "1s", "--quiet")
+		if res.status != exitError || !strings.Contains(res.stderr, "too many open files") {
+			t.Errorf("exit %d, stderr %q; want %d naming EMFILE", res.status, res.stderr, exitError)
 		}
 	})
 }

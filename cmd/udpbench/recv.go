@@ -95,8 +95,13 @@ func runRecv(args []string) int {
 		PinCPU: *pinCPU, IncomingCPU: *incomingCPU,
 		Track: *receiver == "udprx" && !*noLatency,
 	})
-	if err != nil {
+	if errors.Is(err, bench.ErrConfig) {
 		return usageError("recv", "%v", err)
+	}
+	if err != nil {
+		// Descriptors exhausted, an address another process holds: the
+		// command line was fine, the run failed.
+		return failure(err)
 	}
 
 	start := time.Now()
