@@ -15,12 +15,17 @@ type Stats struct {
 	// read them, mostly because a receive buffer was full (Linux: each
 	// socket's SO_MEMINFO count, read by Stats; 0 elsewhere).
 	KernelDrops uint64
-	Loops       []LoopStats
+	// Discarded are datagrams the kernel had queued on a socket the engine
+	// closed that were read and not handed to the handler: Shutdown's ctx
+	// ended before the drain did, or Shutdown came before Run. (A socket
+	// closed for any other reason is emptied into the handler first.)
+	Discarded uint64
+	Loops     []LoopStats
 }
 
 // LoopStats is one loop's share of Stats, with the facts of its socket.
 type LoopStats struct {
-	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops uint64
+	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops, Discarded uint64
 	// Socket is what the platform reported when the socket was opened:
 	// the backend and the receive buffer requested and granted.
 	Socket platform.Info
@@ -47,6 +52,7 @@ func (e *Engine) Stats() Stats {
 			Restarts:    l.m.restarts.Get(),
 			Socket:      l.info(),
 			KernelDrops: l.kernelDrops(),
+			Discarded:   l.m.discarded.Get(),
 			IncomingCPU: l.incomingCPU(),
 		}
 		s.Loops[i] = ls
@@ -57,6 +63,7 @@ func (e *Engine) Stats() Stats {
 		s.Errors += ls.Errors
 		s.Restarts += ls.Restarts
 		s.KernelDrops += ls.KernelDrops
+		s.Discarded += ls.Discarded
 	}
 	return s
 }
