@@ -360,14 +360,18 @@ func (e *ShutdownError) Error() string {
 // Unwrap returns the underlying error (context.DeadlineExceeded, ...).
 func (e *ShutdownError) Unwrap() error { return e.Err }
 
+// closeReceivers closes the sockets of loops that never ran, counting
+// what they had queued as discarded.
 func (e *Engine) closeReceivers() {
 	for _, l := range e.loops {
-		l.closeReceiver()
+		l.closeReceiver(closeDiscard)
 	}
 }
 
-// supervise runs one loop and, after a fatal error, re-opens its socket
-// with backoff until the engine stops or the restarts run out.
+// supervise runs one loop and, after an error that means its socket is
+// broken, re-opens the socket with backoff until the engine stops or the
+// escalations run out (Config.MaxRestarts). Every socket it closes is
+// emptied first (closeReceiver).
 func (e *Engine) supervise(l *loop) {
 	defer e.wg.Done()
 	defer e.finished.Add(1)
@@ -377,26 +381,23 @@ func (e *Engine) supervise(l *loop) {
 	// However the loop ends for good, later sends from other goroutines
 	// fail with net.ErrClosed, and what they queued is counted.
 	defer l.abandonInbox()
-	restarts := 0 // in a row: reset when a restarted loop delivers
 	rb := e.cfg.RestartBackoff
 	for {
 		l.received = false
 		e.running.Add(1)
-		err := l.runSafe()
+		err := l.run()
 		e.running.Add(-1)
+		mode := closeDeliver
+		if !e.readableAfter(err) {
+			mode = closeNoRead
+		}
+		l.closeReceiver(mode)
 		if err == nil || e.stopping.Load() {
-			// Sent before the socket closes: what other goroutines
-			// queued, replies to the drained datagrams among them.
-			l.closeInbox()
-			l.closeReceiver()
-			e.loopExit(LoopExit{Loop: l.id, Err: err})
+			e.loopExit(LoopExit{Loop: l.id, Err: err, Restarts: l.escalations})
 			return
 		}
-		l.closeReceiver()
-		var pe *PanicError
-		if isStop(err) || (e.cfg.PanicStops && errors.As(err, &pe)) {
-			// Closed under us by its owner (nothing to re-open), or a
-			// panic the configuration says ends everything.
+		if isStop(err) {
+			// Closed under us by its owner: nothing to re-open.
 			e.loopExit(LoopExit{Loop: l.id, Err: err})
 			e.fail(err)
 			return
@@ -407,36 +408,27 @@ func (e *Engine) supervise(l *loop) {
 			return
 		}
 		if l.received {
-			restarts = 0
 			rb.Reset()
 		}
 		for {
-			if e.cfg.MaxRestarts > 0 && restarts >= e.cfg.MaxRestarts {
-				e.loopExit(LoopExit{Loop: l.id, Err: err, Restarts: restarts})
-				e.fail(fmt.Errorf("udprx: giving up after %d restarts in a row: %w", restarts, err))
+			if e.cfg.MaxRestarts > 0 && l.escalations >= e.cfg.MaxRestarts {
+				e.loopExit(LoopExit{Loop: l.id, Err: err, Restarts: l.escalations})
+				e.fail(fmt.Errorf("udprx: giving up after %d restarts in a row: %w", l.escalations, err))
 				return
 			}
 			delay := rb.Next()
-			e.loopExit(LoopExit{Loop: l.id, Err: err, Restart: true, Restarts: restarts, Delay: delay})
-			// One warning per suppression interval; the other restarts
-			// are counted in metrics and logged at debug level, so a socket
-			// that keeps dying, or dies and recovers over and over, cannot
-			// flood the log.
-			level := slog.LevelDebug
-			if now := e.cfg.clock.Now(); l.warned.IsZero() || now.Sub(l.warned) >= errpolicy.DefaultSuppressInterval {
-				level, l.warned = slog.LevelWarn, now
-			}
-			e.log.Log(context.Background(), level, "receive loop ended: re-opening its socket",
-				"loop", l.id, "addr", e.addr.String(), "err", err, "delay", delay, "restarts", restarts)
+			e.loopExit(LoopExit{Loop: l.id, Err: err, Restart: true, Restarts: l.escalations, Delay: delay})
+			e.log.Log(context.Background(), l.warnLevel(), "receive loop ended: re-opening its socket",
+				"loop", l.id, "addr", e.addr.String(), "err", err, "delay", delay, "restarts", l.escalations)
 			if !e.sleep(delay) {
 				return // stopping
 			}
-			restarts++
+			l.escalations++
 			r, lerr := e.cfg.listen(e.network, e.address, e.socketOptions())
 			if lerr == nil {
 				l.setReceiver(r)
 				l.m.restarts.Inc()
-				e.log.Debug("receive loop restarted", "loop", l.id, "addr", e.addr.String(), "restarts", restarts)
+				e.log.Debug("receive loop restarted", "loop", l.id, "addr", e.addr.String(), "restarts", l.escalations)
 				break
 			}
 			// Re-opening failed too (EMFILE, EADDRINUSE, ...): count it,

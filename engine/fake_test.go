@@ -359,22 +359,153 @@ func TestFaultRetry(t *testing.T) {
 	}
 }
 
-// TestFaultUnknownEscalates: an errno no table knows backs off, and
-// escalates to fatal after errpolicy.DefaultStreakLimit tries.
+// TestFaultUnknownEscalates: an errno no table knows backs off; at
+// errpolicy.DefaultStreakLimit back-offs in a row the streak escalates,
+// and the loop reads on the same socket (a new one would cure nothing and
+// lose the queue), backing off at the schedule's cap, until data comes.
 func TestFaultUnknownEscalates(t *testing.T) {
-	unknown := &step{err: errno(syscall.Errno(200))}
-	h := newHarness(t, func(int) *fakeReceiver { return newFake(nil, unknown) }, nil)
+	unknown := step{err: errno(syscall.Errno(200))}
+	var script []step
+	for range 2*errpolicy.DefaultStreakLimit + 3 {
+		script = append(script, unknown)
+	}
+	script = append(script, step{n: 5})
+	h := newHarness(t, func(int) *fakeReceiver { return newFake(script, nil) }, nil)
 	f := <-h.fakes
-	// Each failed read sleeps once; the Limit-th failure is fatal instead.
-	for range errpolicy.DefaultStreakLimit - 1 {
+	for range len(script) - 1 { // one sleep per failed read
 		h.advance(errpolicy.DefaultMax)
 	}
-	x := h.nextExit()
-	if !x.Restart || !errors.Is(x.Err, syscall.Errno(200)) {
-		t.Errorf("exit %+v, want a restart after errno 200", x)
+	h.receive(5)
+	if got := f.readCount(); got != len(script) {
+		t.Errorf("%d reads, want %d: one per failure and one for the data", got, len(script))
 	}
-	if got := f.readCount(); got != errpolicy.DefaultStreakLimit {
-		t.Errorf("fatal after %d reads, want %d", got, errpolicy.DefaultStreakLimit)
+	select {
+	case x := <-h.exits:
+		t.Errorf("the loop ended: %+v", x)
+	case g := <-h.fakes:
+		t.Errorf("a second socket was opened: %p", g)
+	default:
+	}
+	if st := h.e.Stats(); st.Restarts != 0 || st.Errors != uint64(len(script)-1) {
+		t.Errorf("Stats: %d restarts, %d errors; want 0, %d", st.Restarts, st.Errors, len(script)-1)
+	}
+	if !strings.Contains(strings.Join(h.logs.lines(), "\n"), "reading on the same socket") {
+		t.Errorf("no log line for the escalation:\n%s", strings.Join(h.logs.lines(), "\n"))
+	}
+}
+
+// TestFaultBackoffStreakEndsRun: with MaxRestarts, a back-off streak that
+// escalates more than MaxRestarts times in a row ends Run with the error,
+// without ever re-opening the socket.
+func TestFaultBackoffStreakEndsRun(t *testing.T) {
+	enobufs := &step{err: errno(syscall.ENOBUFS)}
+	h := newHarness(t, func(int) *fakeReceiver { return newFake(nil, enobufs) },
+		func(c *Config) { c.MaxRestarts = 2 })
+	f := <-h.fakes
+	err := h.runUntilDone()
+	if !errors.Is(err, syscall.ENOBUFS) || !strings.Contains(err.Error(), "127.0.0.1:9") {
+		t.Errorf("Run = %v, want an error naming 127.0.0.1:9 and wrapping ENOBUFS", err)
+	}
+	// Escalations at back-offs 8 and 16 are let through; the one at 24
+	// (the third) ends Run. Shutdown then empties the socket once.
+	if got, want := f.readCount(), 3*errpolicy.DefaultStreakLimit+1; got != want {
+		t.Errorf("%d reads, want %d", got, want)
+	}
+	if st := h.e.Stats(); st.Restarts != 0 {
+		t.Errorf("Stats: %d restarts, want 0", st.Restarts)
+	}
+}
+
+// runUntilDone lets every sleep on the clock end at once until Run
+// returns, and returns its result.
+func (h *harness) runUntilDone() error {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-h.ran:
+			return err
+		default:
+		}
+		if h.clock.Waiters() > 0 {
+			h.clock.Advance(errpolicy.DefaultMax)
+			continue
+		}
+		time.Sleep(100 * time.Microsecond) // polling for a sleeper or Run's end
+	}
+	h.t.Fatal("Run did not return within 10s")
+	return nil
+}
+
+// TestFaultPanicForeverEndsRun: a handler that panics on every batch
+// backs off and escalates every errpolicy.DefaultStreakLimit panics; past
+// MaxRestarts escalations Run returns the panic. The socket is never
+// re-opened: a panic says nothing about it.
+func TestFaultPanicForeverEndsRun(t *testing.T) {
+	h := newHarness(t, func(int) *fakeReceiver { return newFake(nil, &step{n: 1}) }, func(c *Config) {
+		c.MaxRestarts = 2
+		c.Handler = HandlerFunc(func(*Writer, Batch) { panic("always") })
+	})
+	<-h.fakes
+	err := h.runUntilDone()
+	var pe *PanicError
+	if !errors.As(err, &pe) || pe.Value != "always" {
+		t.Fatalf("Run = %v, want the handler's panic", err)
+	}
+	st := h.e.Stats()
+	// 24 panics up to the give-up, and one more as Shutdown empties the
+	// socket (its batch is handed over too).
+	if got, want := h.e.loops[0].m.panics.Get(), uint64(3*errpolicy.DefaultStreakLimit+1); got != want {
+		t.Errorf("%d panics, want %d", got, want)
+	}
+	if st.Restarts != 0 {
+		t.Errorf("Stats: %d restarts, want 0", st.Restarts)
+	}
+	select {
+	case g := <-h.fakes:
+		t.Errorf("a second socket was opened: %p", g)
+	default:
+	}
+}
+
+// TestFaultPanicOnceReadsOn: one panicking batch in ten is read past at
+// once: no sleep, no escalation, no re-open, every other batch delivered.
+func TestFaultPanicOnceReadsOn(t *testing.T) {
+	var script []step
+	for range 100 {
+		script = append(script, step{n: 2})
+	}
+	handled := make(chan int, len(script))
+	calls := 0
+	h := newHarness(t, func(int) *fakeReceiver { return newFake(script, nil) }, func(c *Config) {
+		c.Handler = HandlerFunc(func(_ *Writer, b Batch) {
+			if calls++; calls%10 == 0 {
+				panic("one in ten")
+			}
+			handled <- b.Len()
+		})
+	})
+	for got := 0; got < 90*2; {
+		select {
+		case n := <-handled:
+			got += n
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d datagrams handled, want 180", got)
+		}
+	}
+	if got := h.e.loops[0].m.panics.Get(); got != 10 {
+		t.Errorf("%d panics, want 10", got)
+	}
+	if w := h.clock.Waiters(); w != 0 {
+		t.Errorf("%d sleeps on the clock, want none", w)
+	}
+	if st := h.e.Stats(); st.Restarts != 0 || st.Datagrams != 200 {
+		t.Errorf("Stats: %d restarts, %d datagrams; want 0, 200", st.Restarts, st.Datagrams)
+	}
+	select {
+	case x := <-h.exits:
+		t.Errorf("the loop ended: %+v", x)
+	default:
 	}
 }
 
@@ -395,8 +526,10 @@ func TestFaultHangUp(t *testing.T) {
 	if !x.Restart || !errors.Is(x.Err, errpolicy.ErrHangUp) {
 		t.Fatalf("exit %+v, want a restart after a hang-up", x)
 	}
-	if got := f.readCount(); got != 1 {
-		t.Errorf("%d reads before the loop ended, want 1", got)
+	// One read by the loop, one by closeReceiver emptying the socket (a
+	// read shutdown leaves what was queued readable).
+	if got := f.readCount(); got != 2 {
+		t.Errorf("%d reads before the loop ended, want 2", got)
 	}
 	h.advance(x.Delay)
 	<-h.fakes // re-opened
@@ -425,28 +558,32 @@ func TestFaultRestartsExhausted(t *testing.T) {
 }
 
 // TestFaultErrorNeverRead: the poller reports a pending error (EPOLLERR)
-// that reads never return. The loop must not spin on it: it backs off and
-// escalates to a restart.
+// that reads never return. The loop must not spin on it: it backs off,
+// escalates, and reads on the same socket at the back-off's pace, one read
+// per wait.
 func TestFaultErrorNeverRead(t *testing.T) {
 	h := newHarness(t, func(i int) *fakeReceiver {
 		f := newFake(nil, &step{})
-		if i == 0 {
-			f.extra = platform.ErrorPending
-		} else {
-			f.repeat = nil
-		}
+		f.extra = platform.ErrorPending
 		return f
 	}, nil)
 	f := <-h.fakes
-	for range errpolicy.DefaultStreakLimit - 1 {
+	const waits = 2*errpolicy.DefaultStreakLimit + 2
+	for range waits {
 		h.advance(errpolicy.DefaultMax)
 	}
-	x := h.nextExit()
-	if !x.Restart {
-		t.Fatalf("exit %+v, want a restart", x)
+	if err := h.clock.BlockUntilContext(h.ctx(), 1); err != nil {
+		t.Fatal(err)
 	}
-	if got := f.readCount(); got != errpolicy.DefaultStreakLimit {
-		t.Errorf("%d reads before the restart, want one per backoff (%d)", got, errpolicy.DefaultStreakLimit)
+	if got := f.readCount(); got != waits+1 {
+		t.Errorf("%d reads after %d waits, want one per wait and the first", got, waits)
+	}
+	select {
+	case x := <-h.exits:
+		t.Errorf("the loop ended: %+v", x)
+	case g := <-h.fakes:
+		t.Errorf("a second socket was opened: %p", g)
+	default:
 	}
 }
 

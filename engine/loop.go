@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,8 +35,21 @@ type loop struct {
 
 	streak   errpolicy.Streak
 	backoff  errpolicy.BackoffSchedule
-	received bool      // a datagram arrived since the last (re)start
-	warned   time.Time // when the supervisor last warned of a restart
+	received bool      // a batch was handled without a panic since the last (re)start
+	warned   time.Time // when the loop or its supervisor last warned of an escalation
+
+	// Handler panics in a row (batches that panicked, none handled
+	// cleanly between): the first is read past at once, the next back
+	// off, and the streak's limit is an escalation (see onPanic).
+	panicStreak  errpolicy.Streak
+	panicRun     int
+	panicBackoff errpolicy.BackoffSchedule
+
+	// escalations counts, in a row, the re-opens after a fatal error and
+	// the failure streaks (read back-offs, handler panics) that reached
+	// their limit, with no batch handled cleanly between them: what
+	// Config.MaxRestarts bounds.
+	escalations int
 
 	// The send side (reply.go), the loop goroutine's but for in.
 	w           Writer
@@ -45,7 +59,7 @@ type loop struct {
 	sendBackoff errpolicy.BackoffSchedule
 }
 
-// useSocket takes r's send half and facts, on the loop's goroutine.
+// useSocket takes r's send half, on the loop's goroutine.
 func (l *loop) useSocket(r platform.Receiver) {
 	l.sender, _ = r.(platform.Sender)
 }
@@ -64,8 +78,8 @@ func (l *loop) info() platform.Info {
 }
 
 // setReceiver installs a re-opened socket. If the engine began stopping
-// while it was being opened, the wake-up Shutdown sent went nowhere: send
-// it again, to the new socket.
+// while it was being opened, the intake closing and the wake-up Shutdown
+// sent went to the old socket: do both again, to the new one.
 func (l *loop) setReceiver(r platform.Receiver) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -73,21 +87,136 @@ func (l *loop) setReceiver(r platform.Receiver) {
 	l.sockInfo = r.Info()
 	l.useSocket(r)
 	if l.e.stopping.Load() {
+		if ic, ok := r.(platform.IntakeCloser); ok {
+			ic.CloseIntake()
+		}
 		r.Wake()
 	}
 }
 
-// closeReceiver closes the loop's socket, once, keeping its count of
-// kernel drops.
-func (l *loop) closeReceiver() {
+// closeReceiver closes the loop's socket, once, so that nothing the
+// kernel queued for it vanishes without a count:
+//
+//  1. On a socket the engine opened, arrivals stop: Isolate (Linux)
+//     makes the kernel steer them elsewhere (a sibling loop's socket, or
+//     nowhere: the sender's kernel counts them as "no port"); where it
+//     cannot, CloseIntake drops them, counted as the socket's drops.
+//     Shutdown has closed the intake already; a re-open has not.
+//  2. What is still queued is read: handed to the handler if deliver is
+//     set and Shutdown's ctx has not ended, else counted as discarded
+//     (udprx_discarded_total).
+//  3. The kernel's drop count for the socket, final now that nothing
+//     arrives, is kept; then the socket is closed.
+//
+// An adopted socket is not isolated (that would change the owner's
+// socket) and is read until a read comes back less than full. With
+// closeNoRead, steps 1 and 2 are skipped: the descriptor may no longer be
+// the loop's socket, or reads fail on it for good.
+func (l *loop) closeReceiver(mode closeMode) {
+	r := l.receiver()
+	if r == nil {
+		return
+	}
+	if mode != closeNoRead {
+		l.emptyForClose(r, mode == closeDeliver)
+		// What other goroutines queued leaves on this socket while it
+		// is open: at a stop, replies to what was drained among it.
+		l.flushInbox()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.r != nil {
-		l.dropsClosed += socketDrops(l.r)
-		l.readCPU()
-		l.r.Close()
-		l.r = nil
-		l.sender = nil // its descriptor number may be reused at once
+	l.dropsClosed += socketDrops(r)
+	l.readCPU()
+	r.Close()
+	l.r = nil
+	l.sender = nil // its descriptor number may be reused at once
+}
+
+// closeMode is what closeReceiver does with what a socket still has queued.
+type closeMode int
+
+const (
+	closeDeliver closeMode = iota // hand it to the handler
+	closeDiscard                  // read it and count it as discarded
+	closeNoRead                   // leave it: the socket cannot be read
+)
+
+// readableAfter reports whether the socket of a loop that ended with err
+// is still the loop's and can be read: after a stop, a hang-up (a read
+// shutdown leaves what was queued readable) and anything the policy does
+// not call fatal (a panic, a back-off streak given up on); not after
+// errors that fail every read (ENOTCONN, EINVAL...), its owner's close, or
+// a descriptor closed or replaced from outside, whose number may now be
+// another file's.
+func (e *Engine) readableAfter(err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, errGone):
+		return false
+	case errors.Is(err, errpolicy.ErrHangUp):
+		return true
+	}
+	v := e.cfg.policy.Classify(err).Verdict
+	return v != errpolicy.Fatal && v != errpolicy.Stop
+}
+
+// errGone is what the loop ends with when the poller reports that its
+// descriptor was closed or replaced from outside.
+var errGone = fmt.Errorf("socket descriptor closed or replaced from outside: %w", errpolicy.ErrHangUp)
+
+// emptyForClose is closeReceiver's steps 1 and 2.
+func (l *loop) emptyForClose(r platform.Receiver, deliver bool) {
+	bounded := false
+	if len(l.e.cfg.Sockets) == 0 {
+		if iso, ok := r.(platform.Isolator); ok && iso.Isolate() == nil {
+			bounded = true
+		} else if ic, ok := r.(platform.IntakeCloser); ok && ic.CloseIntake() == nil {
+			bounded = true
+		}
+	}
+	if err := l.empty(r, deliver, bounded); err != nil {
+		if qr, ok := r.(platform.QueueReporter); ok {
+			if q, qerr := qr.QueueInfo(); qerr == nil && q.Queued > 0 {
+				l.e.log.Warn("socket closed with datagrams queued that reads could not return",
+					"loop", l.id, "addr", l.e.addr.String(), "queued_bytes", q.Queued, "err", err)
+			}
+		}
+	}
+}
+
+// maxCloseErrors bounds the one-shot errors (ICMP, EINTR) empty reads
+// past: more in a row means they are not one-shot.
+const maxCloseErrors = errpolicy.DefaultRetryLimit
+
+// empty reads what r still has queued, for closeReceiver: until a read
+// finds nothing when bounded (arrivals were stopped), or comes back less
+// than full when not (a flood could go on forever). Each batch is
+// delivered, or counted as discarded when deliver is false or Shutdown's
+// ctx has ended. It returns the error of the read that ended it, if one
+// did; one-shot errors are counted and read past.
+func (l *loop) empty(r platform.Receiver, deliver, bounded bool) error {
+	errs := 0
+	for {
+		n, err := r.Read(l.b)
+		if n > 0 {
+			if deliver && !l.e.abort.Load() {
+				l.deliver(n) // the loop is ending: a panic is only counted
+			} else {
+				l.m.discarded.Add(n)
+			}
+		}
+		if err != nil {
+			d := l.e.cfg.policy.Classify(err)
+			l.m.error(d)
+			if errs++; (d.Verdict == errpolicy.Count || d.Verdict == errpolicy.Retry) && errs < maxCloseErrors {
+				continue
+			}
+			return err
+		}
+		if n == 0 || !bounded && !l.b.Full() {
+			return nil
+		}
 	}
 }
 
@@ -166,23 +295,10 @@ func (l *loop) wake() {
 	}
 }
 
-// runSafe is run with a handler panic turned into the loop's error: the
-// loop ends and the supervisor restarts it, as after any fatal error.
-func (l *loop) runSafe() (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			l.m.panics.Inc()
-			pe := &PanicError{Value: p, Stack: debug.Stack()}
-			l.log.Report(panicDecision, pe)
-			err = l.fail(errpolicy.Fatal, pe)
-		}
-	}()
-	return l.run()
-}
-
-// panicDecision is how a handler panic is reported to the suppressor.
-var panicDecision = errpolicy.Decision{Verdict: errpolicy.Fatal, Name: "panic",
-	Reason: "the handler panicked: its loop ends and is restarted (Config.PanicStops stops the engine)"}
+// panicDecision is how a handler panic is reported to the suppressor, and
+// what the panic streak observes.
+var panicDecision = errpolicy.Decision{Verdict: errpolicy.Backoff, Name: "panic",
+	Reason: "the handler panicked: the batch is lost, the socket is fine; the loop reads on, backing off while panics repeat (Config.PanicStops stops the engine)"}
 
 // PanicError is a panic recovered from the Handler.
 type PanicError struct {
@@ -234,7 +350,7 @@ func (l *loop) run() error {
 			}
 		}
 		if ev.Events&platform.Gone != 0 {
-			return l.onError(fmt.Errorf("socket descriptor closed or replaced from outside: %w", errpolicy.ErrHangUp))
+			return l.onError(errGone)
 		}
 		if ev.Events&(platform.Readable|platform.ErrorPending|platform.HangUp) != 0 {
 			quiet, err := l.readBurst(r, budget)
@@ -272,8 +388,7 @@ func (l *loop) readBurst(r platform.Receiver, budget int) (quiet bool, err error
 		n, err := r.Read(l.b)
 		if n > 0 {
 			quiet = false
-			l.deliver(n)
-			if err := l.takeSendErr(); err != nil {
+			if err := l.deliver(n); err != nil {
 				return false, err
 			}
 		}
@@ -297,7 +412,8 @@ func (l *loop) readBurst(r platform.Receiver, budget int) (quiet bool, err error
 var errUnreadError = errors.New("poller reports a socket error that reads do not return")
 
 // drain reads what the kernel has queued until a read finds nothing, or
-// Shutdown's ctx ends.
+// Shutdown's ctx ends (closeReceiver counts what is left). The engine is
+// stopping: a handler panic is counted and read past.
 func (l *loop) drain(r platform.Receiver) error {
 	defer l.flushInbox()
 	for !l.e.abort.Load() {
@@ -332,10 +448,11 @@ func (l *loop) closeIntake() {
 	}
 }
 
-// deliver counts a batch of n datagrams and hands it to the handler.
-func (l *loop) deliver(n int) {
+// deliver counts a batch of n datagrams and hands it to the handler. It
+// returns nil to read on, or the error that ends the loop after a handler
+// panic (see onPanic).
+func (l *loop) deliver(n int) error {
 	l.m.batch(n, l.b.Bytes(), l.b.NumTruncated())
-	l.received = true
 	if l.streak.Len() > 0 {
 		l.streak.Success()
 	}
@@ -346,8 +463,106 @@ func (l *loop) deliver(n int) {
 		l.log.Recovered()
 		l.backoff.Reset()
 	}
-	l.e.cfg.Handler.HandleBatch(&l.w, Batch{b: l.b, loop: l.id})
+	pe := l.handle()
+	// Replies queued before a panic are sent all the same.
 	l.w.flush()
+	if err := l.takeSendErr(); err != nil {
+		return err
+	}
+	if pe != nil {
+		return l.onPanic(pe)
+	}
+	l.received = true
+	l.escalations = 0
+	if l.panicRun > 0 {
+		l.panicRun = 0
+		l.panicStreak.Success()
+		l.panicBackoff.Reset()
+	}
+	return nil
+}
+
+// handle calls the handler with the batch, recovering a panic: a panic
+// concerns one batch, not the socket, which keeps its queue.
+func (l *loop) handle() (pe *PanicError) {
+	defer func() {
+		if p := recover(); p != nil {
+			pe = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	l.e.cfg.Handler.HandleBatch(&l.w, Batch{b: l.b, loop: l.id})
+	return nil
+}
+
+// onPanic acts on a recovered handler panic: counted and logged through
+// the suppressor, then, with Config.PanicStops, the end of the engine;
+// otherwise the loop reads on at once after a single panic, backs off
+// (Config.ReadBackoff's schedule) while the following batches panic too,
+// and treats errpolicy.DefaultStreakLimit panics in a row as an
+// escalation (see escalate). It returns nil to read on, or the error that
+// ends the loop.
+func (l *loop) onPanic(pe *PanicError) error {
+	l.m.panics.Inc()
+	l.log.Report(panicDecision, pe)
+	err := l.fail(errpolicy.Fatal, pe)
+	if l.e.cfg.PanicStops {
+		return l.endEngine(err)
+	}
+	l.panicRun++
+	if l.panicStreak.Observe(panicDecision) == errpolicy.Fatal {
+		if err := l.escalate(err); err != nil {
+			return err
+		}
+	}
+	if l.panicRun > 1 {
+		l.pause(l.panicBackoff.Next())
+	}
+	return nil
+}
+
+// escalate records that a failure streak (read back-offs, handler panics)
+// reached its limit with no batch handled cleanly between. The socket is
+// kept: nothing says it is broken, and a new one would throw its queue
+// away. Past Config.MaxRestarts escalations in a row (re-opens included)
+// the engine ends with err; otherwise the loop reads on, backing off.
+func (l *loop) escalate(err error) error {
+	if limit := l.e.cfg.MaxRestarts; limit > 0 && l.escalations >= limit {
+		return l.endEngine(fmt.Errorf("udprx: giving up after %d failure escalations in a row: %w", l.escalations, err))
+	}
+	l.escalations++
+	l.e.log.Log(context.Background(), l.warnLevel(), "receive loop failing repeatedly: reading on the same socket",
+		"loop", l.id, "addr", l.e.addr.String(), "err", err, "escalations", l.escalations)
+	return nil
+}
+
+// warnLevel is Warn once per suppression interval and Debug in between,
+// so a loop that keeps escalating, or dies and recovers over and over,
+// cannot flood the log; every escalation is counted in metrics.
+func (l *loop) warnLevel() slog.Level {
+	if now := l.e.cfg.clock.Now(); l.warned.IsZero() || now.Sub(l.warned) >= errpolicy.DefaultSuppressInterval {
+		l.warned = now
+		return slog.LevelWarn
+	}
+	return slog.LevelDebug
+}
+
+// endEngine hands Run the error that ends the engine and waits for the
+// Shutdown that follows (Run calls it at once), so that this loop's
+// socket is drained like every other loop's instead of being closed with
+// its queue. It returns err, for the loop to end with.
+func (l *loop) endEngine(err error) error {
+	l.e.fail(err)
+	<-l.e.stopCh
+	return err
+}
+
+// pause waits d on the engine's clock, or until the engine stops.
+func (l *loop) pause(d time.Duration) {
+	l.m.backoff.Add(d.Seconds())
+	select {
+	case <-l.e.cfg.clock.After(d):
+	case <-l.e.stopCh:
+	}
 }
 
 // onError applies the error policy to one error. It returns nil when the
@@ -362,14 +577,21 @@ func (l *loop) onError(err error) error {
 	case errpolicy.Retry, errpolicy.Count, errpolicy.Wait:
 		return nil
 	case errpolicy.Backoff:
-		delay := l.backoff.Next()
-		l.m.backoff.Add(delay.Seconds())
-		select {
-		case <-l.e.cfg.clock.After(delay):
-		case <-l.e.stopCh:
-		}
+		l.pause(l.backoff.Next())
 		return nil
-	default: // Fatal, Stop, and anything a newer policy adds
+	case errpolicy.Fatal:
+		if d.Verdict == errpolicy.Fatal {
+			return l.fail(v, err) // the socket is broken: re-open it
+		}
+		// A streak of back-offs (ENOBUFS, EPERM, an unknown errno) reached
+		// its limit. A new socket cures none of them, and closing this
+		// one would lose its queue: escalate, and read on.
+		if err := l.escalate(l.fail(v, err)); err != nil {
+			return err
+		}
+		l.pause(l.backoff.Next())
+		return nil
+	default: // Stop, and anything a newer policy adds
 		return l.fail(v, err)
 	}
 }

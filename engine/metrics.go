@@ -30,6 +30,7 @@ type loopMetrics struct {
 	errors    *metrics.Counter // all classes, for Stats
 	restarts  *metrics.Counter
 	panics    *metrics.Counter
+	discarded *metrics.Counter
 	backoff   *metrics.FloatCounter
 	fill      [fillBuckets]atomic.Uint64
 
@@ -52,6 +53,7 @@ func newLoopMetrics(set *metrics.Set, loop int) *loopMetrics {
 		errors:    set.NewCounter("udprx_receive_errors_total{" + l + "}"),
 		restarts:  set.NewCounter("udprx_loop_restarts_total{" + l + "}"),
 		panics:    set.NewCounter("udprx_handler_panics_total{" + l + "}"),
+		discarded: set.NewCounter("udprx_discarded_total{" + l + "}"),
 		backoff:   set.NewFloatCounter("udprx_backoff_seconds_total{" + l + "}"),
 
 		sentDgrams:  set.NewCounter("udprx_sent_datagrams_total{" + l + "}"),

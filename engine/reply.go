@@ -295,22 +295,9 @@ func (l *loop) flushInbox() {
 	l.send(in.back)
 }
 
-// closeInbox refuses further sends from other goroutines and sends what
-// was queued: the loop has ended for good.
-func (l *loop) closeInbox() {
-	l.flushInbox()
-	l.in.mu.Lock()
-	l.in.closed = true
-	q := l.in.front
-	l.in.mu.Unlock()
-	if q != nil && q.Len() > 0 {
-		l.send(q)
-	}
-}
-
 // abandonInbox refuses further sends from other goroutines and counts
 // what they queued as dropped: the loop has ended for good without a
-// socket to send it on. After closeInbox it finds nothing.
+// socket to send it on. After a stop's closeReceiver it finds nothing.
 func (l *loop) abandonInbox() {
 	l.in.mu.Lock()
 	defer l.in.mu.Unlock()

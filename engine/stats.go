@@ -15,6 +15,11 @@ type Stats struct {
 	// read them, mostly because a receive buffer was full (Linux: each
 	// socket's SO_MEMINFO count, read by Stats; 0 elsewhere).
 	KernelDrops uint64
+	// Discarded are datagrams the kernel had queued on a socket the engine
+	// closed that were read and not handed to the handler: Shutdown's ctx
+	// ended before the drain did, or Shutdown came before Run. (A socket
+	// closed for any other reason is emptied into the handler first.)
+	Discarded uint64
 	// Sent, SentBytes and SendCalls count the datagrams sent (replies
 	// and others), their payload bytes, and the send calls that carried
 	// them (Linux: sendmmsg batches).
@@ -31,8 +36,8 @@ type Stats struct {
 
 // LoopStats is one loop's share of Stats, with the facts of its socket.
 type LoopStats struct {
-	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops uint64
-	Sent, SentBytes, SendCalls, SendDrops                               uint64
+	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops, Discarded uint64
+	Sent, SentBytes, SendCalls, SendDrops                                          uint64
 	// Socket is what the platform reported when the socket was opened:
 	// the backend and the receive buffer requested and granted.
 	Socket platform.Info
@@ -59,6 +64,7 @@ func (e *Engine) Stats() Stats {
 			Restarts:    l.m.restarts.Get(),
 			Socket:      l.info(),
 			KernelDrops: l.kernelDrops(),
+			Discarded:   l.m.discarded.Get(),
 			IncomingCPU: l.incomingCPU(),
 			Sent:        l.m.sentDgrams.Get(),
 			SentBytes:   l.m.sentBytes.Get(),
@@ -77,6 +83,7 @@ func (e *Engine) Stats() Stats {
 		s.SentBytes += ls.SentBytes
 		s.SendCalls += ls.SendCalls
 		s.SendDrops += ls.SendDrops
+		s.Discarded += ls.Discarded
 	}
 	return s
 }
