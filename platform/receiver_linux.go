@@ -33,6 +33,7 @@ type linuxReceiver struct {
 	id    fdIdentity
 
 	release func() error // run by Close after the socket is closed; nil: nothing to clean up
+	adopted *adoptState  // an adopted socket's options as found, put back by Close; nil: ours
 
 	events [2]unix.EpollEvent // socket and eventfd
 	// armed reports whether the socket's one-shot registration is armed:
@@ -428,5 +429,12 @@ func (r *linuxReceiver) Close() (err error) {
 		// someone else's file now. Closing it would break them.
 		return nil
 	}
-	return os.NewSyscallError("close", unix.Close(r.fd))
+	var rerr error
+	if r.adopted != nil {
+		rerr = r.adopted.restore(r.fd)
+	}
+	return errors.Join(rerr, os.NewSyscallError("close", unix.Close(r.fd)))
 }
+
+// setAdopted records what Adopt found on the socket, for Close to put back.
+func (r *linuxReceiver) setAdopted(s *adoptState) { r.adopted = s }
