@@ -335,6 +335,11 @@ func (l *loop) run() error {
 	for {
 		ev, err := r.Wait()
 		if err != nil { // the poller itself failed
+			if l.e.stopping.Load() {
+				// The wake-up may be what failed: never wait again
+				// once stopping, or Shutdown could wait forever.
+				return l.drain(r)
+			}
 			if err := l.onError(err); err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -215,5 +216,114 @@ func TestAdoptRefuses(t *testing.T) {
 	}
 	if _, err := file.WriteString("still open"); err != nil {
 		t.Errorf("the file after a refused Adopt: %v", err)
+	}
+}
+
+// sockState reads what Adopt may change on fd, for comparison.
+func sockState(t *testing.T, fd int) map[string]int {
+	t.Helper()
+	st := map[string]int{}
+	for name, o := range map[string][2]int{
+		"SO_RCVBUF":          {unix.SOL_SOCKET, unix.SO_RCVBUF},
+		"UDP_GRO":            {unix.SOL_UDP, unix.UDP_GRO},
+		"IP_PKTINFO":         {unix.IPPROTO_IP, unix.IP_PKTINFO},
+		"IPV6_RECVPKTINFO":   {unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO},
+		"SO_TIMESTAMP_OLD":   {unix.SOL_SOCKET, unix.SO_TIMESTAMP_OLD},
+		"SO_TIMESTAMPNS_NEW": {unix.SOL_SOCKET, unix.SO_TIMESTAMPNS_NEW},
+		"SO_TIMESTAMPNS_OLD": {unix.SOL_SOCKET, unix.SO_TIMESTAMPNS_OLD},
+	} {
+		v, err := unix.GetsockoptInt(fd, o[0], o[1])
+		if err != nil {
+			t.Fatalf("getsockopt %s: %v", name, err)
+		}
+		st[name] = v
+	}
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st["O_NONBLOCK"] = fl & unix.O_NONBLOCK
+	var n uint32
+	if err := getsockoptRaw(fd, unix.SO_GET_FILTER, nil, &n); err != nil {
+		t.Fatalf("getsockopt SO_GET_FILTER: %v", err)
+	}
+	st["filter instructions"] = int(n)
+	return st
+}
+
+// TestAdoptLeavesSocketAsFound: a blocking dual-stack socket, as a
+// service manager passes it, with its owner's own socket filter and
+// SO_TIMESTAMP (microseconds) on, is adopted with every option the
+// engine can ask for, its intake closed as Shutdown does, and closed.
+// Everything Adopt and CloseIntake changed is back as it was, and the
+// owner's descriptor receives again (issue 12, case 1).
+func TestAdoptLeavesSocketAsFound(t *testing.T) {
+	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := os.NewFile(uintptr(fd), "owner")
+	defer owner.Close()
+	if err := unix.Bind(fd, &unix.SockaddrInet6{Addr: [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	// The owner's filter: "ret #0xffffffff", accept every packet whole.
+	own := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: 0xffffffff}}
+	if err := unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER,
+		&unix.SockFprog{Len: 1, Filter: &own[0]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMP_OLD, 1); err != nil {
+		t.Fatal(err)
+	}
+	before := sockState(t, fd)
+	r, err := Adopt(uintptr(fd), Options{RecvBuffer: 3 << 20, GRO: true, PktInfo: true, Timestamps: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	during := sockState(t, fd)
+	if info := r.Info(); !info.GRO || !info.PktInfo || !info.Timestamps || during["O_NONBLOCK"] == 0 {
+		t.Fatalf("Adopt did not turn the options on (Info %+v, state %v): the test proves nothing", info, during)
+	}
+	if err := r.(IntakeCloser).CloseIntake(); err != nil {
+		t.Fatal(err)
+	}
+	var prog [1]unix.SockFilter
+	n := uint32(len(prog))
+	if err := getsockoptRaw(fd, unix.SO_GET_FILTER, unsafe.Pointer(&prog[0]), &n); err != nil || prog[0].K != 0 {
+		t.Fatalf("after CloseIntake the filter is %+v (%v), want drop-all", prog, err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	after := sockState(t, fd)
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s: %d after Close, %d before Adopt", k, after[k], v)
+		}
+	}
+	n = uint32(len(prog))
+	if err := getsockoptRaw(fd, unix.SO_GET_FILTER, unsafe.Pointer(&prog[0]), &n); err != nil || n != 1 || prog[0] != own[0] {
+		t.Errorf("after Close the filter is %d instructions %+v (%v), want the owner's %+v", n, prog[:n], err, own)
+	}
+	// The owner's descriptor receives again.
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialUDP("udp", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*unix.SockaddrInet6).Port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: 5}); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	if k, _, err := unix.Recvfrom(fd, buf, 0); err != nil || string(buf[:k]) != "after" {
+		t.Errorf("owner read %q, %v; want \"after\"", buf[:max(k, 0)], err)
 	}
 }

@@ -26,7 +26,7 @@ import (
 // non-blocking mode: O_NONBLOCK belongs to the open file description, which
 // the duplicate shares with the caller's descriptor. Package net's sockets
 // are non-blocking already; a descriptor from elsewhere (ListenFDs) becomes
-// so. With Options.Portable, package net takes a further duplicate
+// so until Close. With Options.Portable, package net takes a further duplicate
 // (net.FilePacketConn), and on the way clears O_NONBLOCK for a moment
 // (os.File.Fd) before setting it again.
 //
@@ -35,7 +35,14 @@ import (
 // on a UDP socket as Listen sets them, with SO_RXQ_OVFL; they are socket
 // options too, so the caller's own reads would see them (with GRO,
 // coalesced reads). Portable chooses the backend. ReusePort and UnixMode
-// act before bind and are refused. Info.ReusePort
+// act before bind and are refused.
+//
+// On Linux, with the native backend, Close leaves the socket as Adopt
+// found it: before it closes the duplicate it puts back O_NONBLOCK,
+// SO_RCVBUF, UDP_GRO, IP_PKTINFO, IPV6_RECVPKTINFO and the timestamp
+// options as they were, and replaces CloseIntake's drop-all filter with
+// the owner's classic filter, or none (see adoptState for the two traces
+// that stay). The portable backend and the BSDs restore nothing yet. Info.ReusePort
 // is false whatever the socket has, and Info.Path is "": an adopted unix
 // socket's file is never removed, since Adopt did not create it.
 //
@@ -55,7 +62,9 @@ func Adopt(fd uintptr, opts Options) (Receiver, error) {
 		return nil, fmt.Errorf("platform: adopt fd %d: %w", fd, os.NewSyscallError("fcntl F_DUPFD_CLOEXEC", err))
 	}
 	local, inet, err := adoptable(dup)
+	var saved *adoptState
 	if err == nil {
+		saved = saveAdopted(dup, inet, opts)
 		err = os.NewSyscallError("fcntl O_NONBLOCK", unix.SetNonblock(dup, true))
 	}
 	if err != nil {
@@ -65,6 +74,9 @@ func Adopt(fd uintptr, opts Options) (Receiver, error) {
 	r, err := newReceiver(dup, local, inet, opts, Info{}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("platform: adopt fd %d: %w", fd, err)
+	}
+	if a, ok := r.(interface{ setAdopted(*adoptState) }); ok && saved != nil {
+		a.setAdopted(saved)
 	}
 	return r, nil
 }

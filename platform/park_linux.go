@@ -3,6 +3,7 @@ package platform
 import (
 	"errors"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -89,7 +90,7 @@ func (p *parker) wait() (int, error) {
 // which never blocks, so it is a raw system call. false (nothing ready)
 // parks the goroutine until the epoll descriptor's next edge.
 func (p *parker) poll(fd uintptr) bool {
-	for {
+	for eintr := 0; ; eintr++ {
 		// int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);
 		// as epoll_pwait with no signal mask, which every architecture has.
 		n, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, fd,
@@ -99,7 +100,11 @@ func (p *parker) poll(fd uintptr) bool {
 			p.n, p.errno = int(n), 0
 			return n > 0
 		case unix.EINTR:
-			continue // the list was not read: a park now could miss its edge
+			if eintr+1 < eintrLimit {
+				continue // the list was not read: a park now could miss its edge
+			}
+			p.n, p.errno = 0, e // Wait bounds EINTRs in a row (eintrLimit)
+			return true
 		default:
 			p.n, p.errno = 0, e
 			return true
@@ -109,3 +114,23 @@ func (p *parker) poll(fd uintptr) bool {
 
 // close closes the epoll descriptor.
 func (p *parker) close() { p.file.Close() }
+
+// abandon gives up the epoll descriptor without closing it, for when its
+// number was closed or taken over by another file from outside: closing
+// the os.File would close that file, and first remove its number from the
+// runtime's poller (internal/poll's close calls netpollclose), silencing
+// another *os.File or net.Conn that lives there now. The os.File is kept
+// reachable for the process's life so that no finalizer closes it either:
+// a few bytes per such event.
+func (p *parker) abandon() {
+	abandoned.Lock()
+	abandoned.files = append(abandoned.files, p.file)
+	abandoned.Unlock()
+}
+
+// abandoned holds the os.Files of epoll descriptors lost to outside
+// interference (see parker.abandon).
+var abandoned struct {
+	sync.Mutex
+	files []*os.File
+}

@@ -65,7 +65,10 @@ type Event struct {
 type Receiver interface {
 	// Wait blocks until the socket is readable, reports a hang-up or an
 	// error, or Wake is called. An error is a failure of the wait itself
-	// (the poller's own fd broke); interruptions by signals are retried.
+	// (the poller's own fd broke: ErrPollerGone); an interruption by a
+	// signal is retried, but only so many times in a row (64 on Linux),
+	// then returned (EINTR), so that a caller's error policy bounds a
+	// storm of them.
 	Wait() (Event, error)
 	// Read reads the datagrams already queued into b without blocking:
 	// at most one read per slot, so up to len(b.Slots()) datagrams, or
@@ -215,6 +218,15 @@ var ErrReadShutdown = errors.New("empty read with no source address: socket shut
 // not a condition of the socket: build the Batch with
 // batch.NewSegmented(n, batch.MaxSlotSize, batch.GROSegments).
 var ErrGROSlotSize = errors.New("UDP GRO needs batch slots of batch.MaxSlotSize (64 KiB) bytes")
+
+// ErrPollerGone is wrapped by the error Wait (and Wake) returns when one
+// of the Receiver's own descriptors, its poller (epoll) or its wake-up
+// (eventfd), was closed or replaced by another file from outside. The
+// error wraps syscall.EBADF as well: the Receiver cannot wait any more and
+// should be closed (Close leaves a number that is no longer its own
+// alone). A Wake that found its eventfd gone wrote nothing; the next Wait
+// reports Woken within the idle check (a second) instead.
+var ErrPollerGone = errors.New("poller descriptor closed or replaced from outside")
 
 // ErrAddrInUse is wrapped by the error a "unixgram" Listen returns when
 // another socket has the address: a process answers on the path (or holds

@@ -24,15 +24,24 @@ import (
 // each Wait (see sockEvents), and waited on through the Go runtime's poller
 // (see parker).
 type linuxReceiver struct {
-	fd    int
-	epfd  int
-	evfd  int
-	local net.Addr
-	info  Info
-	inet  bool // AF_INET/AF_INET6: an empty entry without a source is a shutdown
-	id    fdIdentity
+	fd   int
+	epfd int
+	evfd int
+	// The identities of epfd and evfd: the loop's own descriptors are
+	// checked as the socket's is (id), so that a wake-up is never written
+	// into a file that took evfd's number, and a poller closed from
+	// outside ends the wait (ErrPollerGone) instead of hanging it.
+	epid, evid fdIdentity
+	// wakeLost: Wake found evfd no longer ours and wrote nothing; Wait
+	// reports Woken at its next idle check instead.
+	wakeLost atomic.Bool
+	local    net.Addr
+	info     Info
+	inet     bool // AF_INET/AF_INET6: an empty entry without a source is a shutdown
+	id       fdIdentity
 
 	release func() error // run by Close after the socket is closed; nil: nothing to clean up
+	adopted *adoptState  // an adopted socket's options as found, put back by Close; nil: ours
 
 	events [2]unix.EpollEvent // socket and eventfd
 	// armed reports whether the socket's one-shot registration is armed:
@@ -107,6 +116,15 @@ func newNative(fd int, local net.Addr, info Info, inet, locked bool, release fun
 		unix.Close(r.epfd)
 		return nil, os.NewSyscallError("eventfd", err)
 	}
+	r.epid, err = identify(r.epfd)
+	if err == nil {
+		r.evid, err = identify(r.evfd)
+	}
+	if err != nil {
+		unix.Close(r.evfd)
+		unix.Close(r.epfd)
+		return nil, os.NewSyscallError("fstat", err)
+	}
 	// EPOLLERR and EPOLLHUP are always reported; EPOLLRDHUP must be asked
 	// for. It is what a UDP socket shut down for reading raises
 	// (net/ipv4/udp.c udp_poll -> datagram_poll in net/core/datagram.c).
@@ -156,7 +174,7 @@ func (r *linuxReceiver) Wait() (Event, error) {
 		}
 		r.armed = true
 	}
-	for {
+	for eintr := 0; ; {
 		var n int
 		var err error
 		if r.park.parked() {
@@ -165,12 +183,35 @@ func (r *linuxReceiver) Wait() (Event, error) {
 			n, err = unix.EpollWait(r.epfd, r.events[:], idleCheckMillis)
 		}
 		if err == unix.EINTR {
-			continue // a signal (the Go runtime preempts with SIGURG)
+			// A signal (the Go runtime preempts with SIGURG). Retried,
+			// but not forever: a signal storm, or a filter failing every
+			// call, would spin here unseen (see eintrLimit).
+			if eintr++; eintr < eintrLimit {
+				continue
+			}
+			return Event{}, os.NewSyscallError("epoll_wait", err)
 		}
+		eintr = 0
 		if err != nil {
+			if gone := r.pollerGone(); gone != nil {
+				return Event{}, gone
+			}
 			return Event{}, os.NewSyscallError("epoll_wait", err)
 		}
 		if n == 0 {
+			// The idle check. A Wake that could not reach the poller
+			// (wakeLost, or written to an eventfd the poller no longer
+			// watches) is found here, so a stop is never lost.
+			if r.wakeLost.Swap(false) {
+				return Event{Events: Woken}, nil
+			}
+			if gone := r.pollerGone(); gone != nil {
+				return Event{}, gone
+			}
+			var buf [8]byte
+			if k, _ := unix.Read(r.evfd, buf[:]); k == len(buf) {
+				return Event{Events: Woken}, nil
+			}
 			if !stillOurs(r.fd, r.id) {
 				return Event{Events: Gone}, nil
 			}
@@ -197,6 +238,28 @@ func (r *linuxReceiver) Wait() (Event, error) {
 		}
 		return ev, nil
 	}
+}
+
+// eintrLimit is how many EINTRs in a row Wait retries before it returns
+// one to the caller, whose error policy retries it and, if it goes on,
+// backs off (errpolicy.Streak), as for EINTR on reads. A real signal
+// interrupts one call; 64 in a row means every call fails so.
+const eintrLimit = 64
+
+// pollerGone reports the loop's own epoll or eventfd descriptor closed, or
+// replaced by another file, from outside (checked as stillOurs checks the
+// socket): an error wrapping ErrPollerGone and EBADF, or nil.
+func (r *linuxReceiver) pollerGone() error {
+	for _, d := range [...]struct {
+		name string
+		fd   int
+		id   fdIdentity
+	}{{"epoll", r.epfd, r.epid}, {"eventfd", r.evfd, r.evid}} {
+		if !stillOurs(d.fd, d.id) {
+			return fmt.Errorf("platform: %s descriptor %d closed or replaced from outside: %w (%w)", d.name, d.fd, ErrPollerGone, unix.EBADF)
+		}
+	}
+	return nil
 }
 
 // controlSpace is the control buffer one datagram of a UDP socket needs
@@ -387,11 +450,18 @@ func (r *linuxReceiver) bind(b *batch.Batch) error {
 	return nil
 }
 
+// Wake writes to the eventfd, after checking it is still the one Wait
+// watches: if it was closed or its number taken by another file, it writes
+// nothing there, and Wait reports Woken at its next idle check instead.
 func (r *linuxReceiver) Wake() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return nil
+	}
+	if !stillOurs(r.evfd, r.evid) {
+		r.wakeLost.Store(true)
+		return fmt.Errorf("platform: wake: eventfd %d closed or replaced from outside: %w (%w)", r.evfd, ErrPollerGone, unix.EBADF)
 	}
 	one := [8]byte{1}
 	if *(*uint64)(unsafe.Pointer(&one)) != 1 { // big-endian host
@@ -420,10 +490,19 @@ func (r *linuxReceiver) Close() (err error) {
 			}
 		}()
 	}
-	unix.Close(r.evfd)
-	if r.park != nil {
+	// Each of the loop's own descriptors is closed only if it is still
+	// ours: a number taken over by another file belongs to someone else.
+	if stillOurs(r.evfd, r.evid) {
+		unix.Close(r.evfd)
+	}
+	switch {
+	case !stillOurs(r.epfd, r.epid):
+		if r.park != nil {
+			r.park.abandon()
+		}
+	case r.park != nil:
 		r.park.close() // and with it r.epfd
-	} else {
+	default:
 		unix.Close(r.epfd)
 	}
 	if !stillOurs(r.fd, r.id) {
@@ -431,5 +510,12 @@ func (r *linuxReceiver) Close() (err error) {
 		// someone else's file now. Closing it would break them.
 		return nil
 	}
-	return os.NewSyscallError("close", unix.Close(r.fd))
+	var rerr error
+	if r.adopted != nil {
+		rerr = r.adopted.restore(r.fd)
+	}
+	return errors.Join(rerr, os.NewSyscallError("close", unix.Close(r.fd)))
 }
+
+// setAdopted records what Adopt found on the socket, for Close to put back.
+func (r *linuxReceiver) setAdopted(s *adoptState) { r.adopted = s }
