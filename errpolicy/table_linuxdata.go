@@ -162,7 +162,7 @@ var linuxSend = []SendRow{
 	{linuxEDESTADDRREQ, "EDESTADDRREQ", Drop, "bad_address",
 		"no destination address (measured): a reply to a sender that has none"},
 	{linuxEMSGSIZE, "EMSGSIZE", Drop, "too_big",
-		"the datagram is larger than the socket or path allows (or a stale ICMP fragmentation needed): drop this one"},
+		"the datagram is larger than the socket or path allows (65508 bytes over IPv4, measured; or a stale ICMP fragmentation needed): drop this one"},
 	{linuxENOPROTOOPT, "ENOPROTOOPT", Drop, "unreachable",
 		"a stale ICMP protocol unreachable: about a destination"},
 	{linuxEPROTO, "EPROTO", Drop, "unreachable",
@@ -178,7 +178,7 @@ var linuxSend = []SendRow{
 	{linuxENOTCONN, "ENOTCONN", Drop, "bad_address",
 		"no destination on an unconnected unix datagram socket (measured), or a unix peer that is gone: about this message"},
 	{linuxECONNREFUSED, "ECONNREFUSED", Drop, "refused",
-		"a stale ICMP port unreachable from an earlier send (connected socket or IP_RECVERR), or a unix path nobody listens on: the message was not sent"},
+		"a stale ICMP port unreachable from an earlier send (connected socket or IP_RECVERR), or a unix path nobody is bound to (measured): the message was not sent"},
 	{linuxENOBUFS, "ENOBUFS", Backoff, "no_buffer",
 		"the kernel or a queue discipline is short of buffers: drop, count and pause; never wait for writability (the socket stays writable)"},
 }
