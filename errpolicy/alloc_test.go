@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"syscall"
 	"testing"
 
 	"github.com/udprx/udprx/errpolicy"
@@ -38,6 +40,34 @@ func TestClassifyDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// sendAllocChains are pre-built send errors of every shape ClassifySend
+// handles: a send row, an errno only the receive rows name, an errno in
+// no row, the sentinels, no errno at all.
+var sendAllocChains = []struct {
+	name string
+	err  error
+}{
+	{"send row", &net.OpError{Op: "write", Net: "udp", Err: &os.SyscallError{Syscall: "sendmmsg", Err: syscall.Errno(105)}}},
+	{"receive-only errno", &net.OpError{Op: "write", Net: "udp", Err: &os.SyscallError{Syscall: "sendmmsg", Err: syscall.Errno(24)}}},
+	{"errno unknown", &net.OpError{Op: "write", Net: "udp", Err: &os.SyscallError{Syscall: "sendmsg", Err: syscall.Errno(300)}}},
+	{"closed", &net.OpError{Op: "write", Net: "udp", Err: net.ErrClosed}},
+	{"deadline", &net.OpError{Op: "write", Net: "udp", Err: os.ErrDeadlineExceeded}},
+	{"no errno", fmt.Errorf("loop 0 send: %w", errors.New("odd"))},
+	{"joined", errors.Join(errors.New("odd"), syscall.Errno(11))},
+}
+
+func TestClassifySendDoesNotAllocate(t *testing.T) {
+	for _, table := range []*errpolicy.Table{errpolicy.Linux, errpolicy.Darwin, errpolicy.FreeBSD, errpolicy.Windows, errpolicy.Host} {
+		for _, c := range sendAllocChains {
+			var d errpolicy.Decision
+			if n := testing.AllocsPerRun(100, func() { d = table.ClassifySend(c.err) }); n != 0 {
+				t.Errorf("%s.ClassifySend(%s) allocates %v times", table.Name(), c.name, n)
+			}
+			_ = d
+		}
+	}
+}
+
 func TestHotPathDoesNotAllocate(t *testing.T) {
 	err := readErr(105)
 	d := errpolicy.Linux.Classify(err)
@@ -65,6 +95,17 @@ func BenchmarkClassify(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				errpolicy.Linux.Classify(c.err)
+			}
+		})
+	}
+}
+
+func BenchmarkClassifySend(b *testing.B) {
+	for _, c := range sendAllocChains {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				errpolicy.Linux.ClassifySend(c.err)
 			}
 		})
 	}

@@ -23,9 +23,10 @@ type Decision struct {
 	// Reason is the one-line evidence for the verdict.
 	Reason string
 	// Label is, for a send error (Table.ClassifySend), why the message
-	// was dropped, as a short metric label value: "full", "refused",
-	// "unreachable", "too_big", "no_buffer", "denied", "bad_address",
-	// "gone", "closed", "unknown"; "" for receive errors.
+	// was dropped, as a short metric label value: one of [SendLabels]
+	// ("full", "no_buffer", "too_big", "refused", "unreachable", "denied",
+	// "bad_address", "gso", "gone", "closed", "unknown"); "" for a Retry,
+	// which drops nothing, and for receive errors.
 	Label string
 }
 

@@ -1,6 +1,7 @@
 // Package errpolicy decides what a receive error means for a UDP receive
 // loop: read again at once, wait for readiness, count it and read on, back
-// off, give up on the socket, or stop.
+// off, give up on the socket, or stop; and what a send error means for the
+// loop's replies (see Sends below).
 //
 // It makes decisions only. It never reads, sleeps or closes anything; the
 // only output it produces is log lines, through a caller's *slog.Logger and a
@@ -56,6 +57,18 @@
 //
 // and after every successful read calls streak.Success(), backoff.Reset() and,
 // if errors came before, suppressor.Recovered().
+//
+// # Sends
+//
+// [ClassifySend] (or [Table.ClassifySend]) classifies a failed send with
+// each platform's send rows, with a label under which a dropped message is
+// counted ([SendLabels] lists them). Most send errors concern one message or
+// destination and are [Drop]: drop it, count it, send the rest. A full send
+// buffer is [Wait] (keep the messages, wait for writability with a bound); a
+// buffer shortage (ENOBUFS, ENOMEM) is [Backoff], never Wait, since on the
+// BSDs the socket stays writable through it; only a socket that is gone
+// (EBADF, ENOTSOCK, EPIPE) is [Fatal]. An errno in no send row is Drop
+// labelled "unknown": a send error nobody knows never ends the loop.
 //
 // docs/errors.md lists every table; a test keeps it in sync with the code.
 package errpolicy

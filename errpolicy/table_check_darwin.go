@@ -29,3 +29,12 @@ var _ = [...][0]struct{}{
 	[darwinEHOSTDOWN - unix.EHOSTDOWN]struct{}{},
 	[darwinEHOSTUNREACH - unix.EHOSTUNREACH]struct{}{},
 }
+
+// The send table's own numbers.
+var _ = [...][0]struct{}{
+	[darwinENOENT - unix.ENOENT]struct{}{},
+	[darwinEPIPE - unix.EPIPE]struct{}{},
+	[darwinEDESTADDRREQ - unix.EDESTADDRREQ]struct{}{},
+	[darwinEAFNOSUPPORT - unix.EAFNOSUPPORT]struct{}{},
+	[darwinEADDRNOTAVAIL - unix.EADDRNOTAVAIL]struct{}{},
+}

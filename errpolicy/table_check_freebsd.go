@@ -29,3 +29,12 @@ var _ = [...][0]struct{}{
 	[freebsdEHOSTDOWN - unix.EHOSTDOWN]struct{}{},
 	[freebsdEHOSTUNREACH - unix.EHOSTUNREACH]struct{}{},
 }
+
+// The send table's own numbers.
+var _ = [...][0]struct{}{
+	[freebsdENOENT - unix.ENOENT]struct{}{},
+	[freebsdEPIPE - unix.EPIPE]struct{}{},
+	[freebsdEDESTADDRREQ - unix.EDESTADDRREQ]struct{}{},
+	[freebsdEAFNOSUPPORT - unix.EAFNOSUPPORT]struct{}{},
+	[freebsdEADDRNOTAVAIL - unix.EADDRNOTAVAIL]struct{}{},
+}

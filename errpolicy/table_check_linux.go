@@ -38,7 +38,9 @@ var _ = [...][0]struct{}{
 
 // The send table's own numbers.
 var _ = [...][0]struct{}{
+	[linuxENOENT - unix.ENOENT]struct{}{},
 	[linuxEIO - unix.EIO]struct{}{},
+	[linuxEPIPE - unix.EPIPE]struct{}{},
 	[linuxEDESTADDRREQ - unix.EDESTADDRREQ]struct{}{},
 	[linuxEAFNOSUPPORT - unix.EAFNOSUPPORT]struct{}{},
 	[linuxEADDRNOTAVAIL - unix.EADDRNOTAVAIL]struct{}{},

@@ -27,3 +27,11 @@ var _ = [...][0]struct{}{
 	[windowsWSAEHOSTUNREACH - windows.WSAEHOSTUNREACH]struct{}{},
 	[windowsWSANOTINITIALISED - windows.WSANOTINITIALISED]struct{}{},
 }
+
+// The send table's own numbers.
+var _ = [...][0]struct{}{
+	[windowsWSAEACCES - windows.WSAEACCES]struct{}{},
+	[windowsWSAEDESTADDRREQ - windows.WSAEDESTADDRREQ]struct{}{},
+	[windowsWSAEAFNOSUPPORT - windows.WSAEAFNOSUPPORT]struct{}{},
+	[windowsWSAEADDRNOTAVAIL - windows.WSAEADDRNOTAVAIL]struct{}{},
+}

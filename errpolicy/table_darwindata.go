@@ -72,4 +72,70 @@ var Darwin = newTable("darwin", 0, 0, []Row{
 		"ICMP host dead on a connected socket (inetctlerrmap PRC_HOSTDEAD); one-shot, pre-empts queued data: count and read on"},
 	{darwinEHOSTUNREACH, "EHOSTUNREACH", Count,
 		"ICMP net or host unreachable on a connected socket (inetctlerrmap); one-shot, pre-empts queued data: count and read on"},
-}, nil)
+}, darwinSend)
+
+// darwin send errno numbers not in the receive table.
+const (
+	darwinENOENT        = 2
+	darwinEPIPE         = 32
+	darwinEDESTADDRREQ  = 39
+	darwinEAFNOSUPPORT  = 47
+	darwinEADDRNOTAVAIL = 49
+)
+
+// darwinSend is the darwin send table: what sendmsg(2) on a UDP or unix
+// datagram socket returns, from sosend and sosendcheck
+// (bsd/kern/uipc_socket.c), udp_output (bsd/netinet/udp_usrreq.c),
+// ip_output (bsd/netinet/ip_output.c) and uipc_send
+// (bsd/kern/uipc_usrreq.c). Only connected sockets see ICMP errors, so
+// the "stale ICMP" rows concern connected sockets.
+var darwinSend = []SendRow{
+	{darwinEPERM, "EPERM", Drop, "denied",
+		"a sandbox, MAC or content-filter policy refused this send: about this message or destination, not the socket"},
+	{darwinENOENT, "ENOENT", Drop, "refused",
+		"a unix datagram destination path that does not exist (uipc_send via unp_connect): nobody to answer; the socket is fine"},
+	{darwinEINTR, "EINTR", Retry, "",
+		"a signal interrupted the call before anything was sent (sosendcheck sblock): send again"},
+	{darwinEBADF, "EBADF", Fatal, "gone",
+		"the descriptor was closed under the loop: the socket is gone, end the loop and re-open"},
+	{darwinENOMEM, "ENOMEM", Backoff, "no_buffer",
+		"the kernel could not allocate the datagram: drop it, count it and pause; a new socket would not help"},
+	{darwinEACCES, "EACCES", Drop, "denied",
+		"a broadcast destination without SO_BROADCAST (ip_output), or a packet filter refusing it: about this destination"},
+	{darwinEFAULT, "EFAULT", Fatal, "gone",
+		"a buffer address the loop passed is invalid: its memory is corrupt; end the loop"},
+	{darwinEINVAL, "EINVAL", Drop, "bad_address",
+		"the kernel rejected this message (a bad destination or source address, a malformed control message in udp_output): drop it, send the rest"},
+	{darwinEPIPE, "EPIPE", Fatal, "gone",
+		"the socket was shut down for writing or made defunct (pid_shutdown_sockets, app suspension: sosendcheck returns EPIPE for SOF_DEFUNCT); every later send fails so: end the loop and re-create the socket"},
+	{darwinEAGAIN, "EAGAIN", Wait, "full",
+		"the socket's send buffer is full (sosendcheck, EWOULDBLOCK is the same number): keep the messages, wait for writability with a bound, then drop and count"},
+	{darwinENOTSOCK, "ENOTSOCK", Fatal, "gone",
+		"the descriptor is no longer a socket (replaced with dup2): end the loop and re-open"},
+	{darwinEDESTADDRREQ, "EDESTADDRREQ", Drop, "bad_address",
+		"no destination address on an unconnected socket (sosendcheck): a reply to a sender that has none"},
+	{darwinEMSGSIZE, "EMSGSIZE", Drop, "too_big",
+		"the datagram is larger than the send buffer or IP_MAXPACKET allows (sosendcheck, udp_output), or a stale ICMP needs-fragmentation: drop this one"},
+	{darwinENOPROTOOPT, "ENOPROTOOPT", Drop, "unreachable",
+		"a stale ICMP parameter problem on a connected socket (inetctlerrmap PRC_PARAMPROB): about a destination"},
+	{darwinEAFNOSUPPORT, "EAFNOSUPPORT", Drop, "bad_address",
+		"a destination of the wrong address family for the socket: about this destination"},
+	{darwinEADDRNOTAVAIL, "EADDRNOTAVAIL", Drop, "bad_address",
+		"the source address is not usable: not this host's, or an IP_PKTINFO source on a socket bound to a specific address, which darwin rebinds to *:port (miekg/dns #724, #941; the platform sends a source only on wildcard sockets); or an unusable destination: about this message"},
+	{darwinENETDOWN, "ENETDOWN", Drop, "unreachable",
+		"the interface toward the destination is down (ip_output): this message cannot leave; others may"},
+	{darwinENETUNREACH, "ENETUNREACH", Drop, "unreachable",
+		"no route to the destination's network (ip_output), or a stale ICMP net unreachable: about this destination"},
+	{darwinECONNRESET, "ECONNRESET", Drop, "refused",
+		"a reset reported on a datagram socket: a stale ICMP port unreachable (as on Windows) or a unix peer that went away: about an earlier destination, not the socket"},
+	{darwinENOBUFS, "ENOBUFS", Backoff, "no_buffer",
+		"the interface output queue or the mbuf pool is full (if_output, ifclassq); the socket stays writable through it, so waiting for writability would spin (libuv#5194): drop, count and pause"},
+	{darwinENOTCONN, "ENOTCONN", Drop, "bad_address",
+		"no destination and no peer: a unix datagram socket whose peer is gone (uipc_send); about this message (a defunct socket fails sends with EPIPE, not this)"},
+	{darwinECONNREFUSED, "ECONNREFUSED", Drop, "refused",
+		"a stale ICMP port unreachable on a connected socket (inetctlerrmap, reported once through so_error), or a unix path nobody is bound to: the message was not sent"},
+	{darwinEHOSTDOWN, "EHOSTDOWN", Drop, "unreachable",
+		"the next hop did not answer ARP or neighbour discovery, or a stale ICMP host dead: about this destination"},
+	{darwinEHOSTUNREACH, "EHOSTUNREACH", Drop, "unreachable",
+		"no route to the host (ip_output, ARP failure), or a stale ICMP host unreachable: about this destination"},
+}
