@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The drain benchmarks measure a receiver's capacity alone, as FACTS.md
+// The drain benchmarks measure a receiver's capacity alone, as docs/kernel.md
 // does: fill its socket's queue while it is not reading (64-byte
 // datagrams, sendmmsg without GSO, whose segments would carry a larger
 // truesize), then start it and time how long it takes to empty the queue.

@@ -26,7 +26,7 @@ import (
 //
 // It uses what the engine uses where that is cheaper: a non-blocking
 // socket read with a raw system call (RawSyscall6 skips the scheduler's
-// entersyscall/exitsyscall; FACTS.md), SO_RCVBUFFORCE for the buffer. So
+// entersyscall/exitsyscall; docs/kernel.md), SO_RCVBUFFORCE for the buffer. So
 // the engine's cost over it is its machinery alone. With Loops > 1 it
 // binds that many SO_REUSEPORT sockets, each with its own loop.
 type rawmmsgReceiver struct {

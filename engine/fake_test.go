@@ -240,7 +240,7 @@ func (h *harness) receive(n int) {
 }
 
 // TestFaultENOTCONNForever: a socket that fails every read with ENOTCONN
-// (darwin's defunct socket, FACTS.md) ends its loop after one read each
+// (darwin's defunct socket, docs/kernel.md) ends its loop after one read each
 // time, is re-opened with growing delays, and logs a bounded number of
 // lines however long it goes on.
 func TestFaultENOTCONNForever(t *testing.T) {

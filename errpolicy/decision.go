@@ -55,7 +55,7 @@ var sentinels = [...]sentinel{
 	{os.ErrClosed, Decision{Stop, "closed", 0,
 		"the file was closed by its owner; end the loop, re-open nothing", ""}},
 	{ErrHangUp, Decision{Fatal, "hangup", 0,
-		"shut down for reading, possibly from another process; it never recovers and a level-triggered poller would spin on it (FACTS.md): re-open", ""}},
+		"shut down for reading, possibly from another process; it never recovers and a level-triggered poller would spin on it (docs/kernel.md): re-open", ""}},
 	{ErrTruncated, Decision{Count, "truncated", 0,
 		"one datagram was longer than its buffer; its tail is lost, the socket is fine", ""}},
 	{os.ErrDeadlineExceeded, Decision{Wait, "deadline", 0,
@@ -64,7 +64,7 @@ var sentinels = [...]sentinel{
 
 // Reasons for errors that match no row.
 const (
-	reasonKernelInternal = "Linux kernel-internal code (include/linux/errno.h, 512 to MAX_ERRNO 4095) leaked to user space, as ERESTARTSYS does after an interrupted partial recvmmsg (FACTS.md): never fatal, call again"
+	reasonKernelInternal = "Linux kernel-internal code (include/linux/errno.h, 512 to MAX_ERRNO 4095) leaked to user space, as ERESTARTSYS does after an interrupted partial recvmmsg (docs/kernel.md): never fatal, call again"
 	reasonUnknownErrno   = "errno in no row: back off rather than spin or give up; a Streak re-opens the socket if it persists"
 	reasonNoErrno        = "no errno and no known sentinel in the chain: back off rather than spin or give up; a Streak re-opens the socket if it persists"
 )

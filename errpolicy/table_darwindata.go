@@ -27,7 +27,7 @@ const (
 )
 
 // Darwin is the table for macOS and iOS. Only connected sockets see ICMP
-// errors there (FACTS.md); the ICMP mappings are those of inetctlerrmap
+// errors there (docs/kernel.md); the ICMP mappings are those of inetctlerrmap
 // (bsd/netinet/ip_input.c).
 var Darwin = newTable("darwin", 0, 0, []Row{
 	{darwinEPERM, "EPERM", Backoff,
@@ -35,7 +35,7 @@ var Darwin = newTable("darwin", 0, 0, []Row{
 	{darwinEINTR, "EINTR", Retry,
 		"a signal interrupted the call before anything was read; nothing was lost: call again"},
 	{darwinEBADF, "EBADF", Fatal,
-		"a defunct socket as kqueue reports it (EV_EOF with EBADF in fflags: FACTS.md), or a descriptor closed under the loop: re-open"},
+		"a defunct socket as kqueue reports it (EV_EOF with EBADF in fflags: docs/kernel.md), or a descriptor closed under the loop: re-open"},
 	{darwinENOMEM, "ENOMEM", Backoff,
 		"the kernel could not allocate memory for the call; pressure passes with time, an immediate retry adds to it"},
 	{darwinEACCES, "EACCES", Backoff,
@@ -65,7 +65,7 @@ var Darwin = newTable("darwin", 0, 0, []Row{
 	{darwinENOBUFS, "ENOBUFS", Backoff,
 		"the kernel is short of mbufs; it clears as they are freed, an immediate retry adds to the pressure"},
 	{darwinENOTCONN, "ENOTCONN", Fatal,
-		"a defunct socket (pid_shutdown_sockets, app suspension, sleep/wake) fails every recv with ENOTCONN forever: end the loop and re-create it (FACTS.md)"},
+		"a defunct socket (pid_shutdown_sockets, app suspension, sleep/wake) fails every recv with ENOTCONN forever: end the loop and re-create it (docs/kernel.md)"},
 	{darwinECONNREFUSED, "ECONNREFUSED", Count,
 		"ICMP port unreachable for an earlier send on a connected socket (inetctlerrmap); one-shot, pre-empts queued data: backing off only drops more"},
 	{darwinEHOSTDOWN, "EHOSTDOWN", Count,

@@ -29,7 +29,7 @@ const (
 
 // FreeBSD is the table for FreeBSD. A shutdown there behaves as on Linux
 // (readers wake, recv returns 0: reported as [ErrHangUp]), and kqueue reports
-// EV_EOF as on darwin (FACTS.md). The ICMP mappings are those of
+// EV_EOF as on darwin (docs/kernel.md). The ICMP mappings are those of
 // sys/netinet/ip_icmp.c and ip_input.c.
 var FreeBSD = newTable("freebsd", 0, 0, []Row{
 	{freebsdEPERM, "EPERM", Backoff,

@@ -12,7 +12,7 @@ import (
 
 // BenchmarkRead measures Read alone: draining a receive queue filled
 // beforehand (outside the timer) with 64-byte datagrams, the cleanest
-// receiver-only figure (FACTS.md). ns/datagram is the cost per datagram,
+// receiver-only figure (docs/kernel.md). ns/datagram is the cost per datagram,
 // system call included; compare the options with "plain".
 func BenchmarkRead(b *testing.B) {
 	for _, bc := range []struct {

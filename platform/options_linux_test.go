@@ -29,7 +29,7 @@ import (
 
 // gsoSender is a UDP socket that sends super-packets with UDP_SEGMENT
 // (GSO): one sendmsg, many datagrams. On loopback a GRO receiver gets them
-// still coalesced (FACTS.md).
+// still coalesced (docs/kernel.md).
 type gsoSender struct {
 	fd   int
 	to   unix.Sockaddr

@@ -15,7 +15,7 @@ import (
 // than in epoll_wait on its own thread.
 //
 // The runtime's poller is edge-triggered, which is why the socket is not
-// in it (a hang-up would be reported once and then never again; FACTS.md).
+// in it (a hang-up would be reported once and then never again; docs/kernel.md).
 // The loop's own epoll instance is, instead: an epoll descriptor is
 // readable while its ready list is not empty, and its poll waiters (the
 // runtime's epoll) are woken each time an event joins the list

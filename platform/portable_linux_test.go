@@ -8,7 +8,7 @@ import (
 )
 
 // TestPortableShutdownLinux: on Linux a UDP socket shut down for reading
-// (here by its own process; FACTS.md: another process can do it too) makes
+// (here by its own process; docs/kernel.md: another process can do it too) makes
 // a non-blocking recvmsg return EAGAIN, and the Go runtime's edge-triggered
 // poller is woken once, so package net never sees the shutdown: the
 // portable backend must go on waiting quietly (parked in the poller, not

@@ -291,7 +291,7 @@ func controlSpace(info Info) int {
 // Read reads with one recvmmsg(2) call. It is a raw system call: the socket
 // is non-blocking, so the call never parks the thread, and skipping the
 // scheduler's entersyscall/exitsyscall is worth about 7% of the receive
-// rate (FACTS.md). Waiting happens in Wait, through the ordinary path.
+// rate (docs/kernel.md). Waiting happens in Wait, through the ordinary path.
 //
 // A datagram that came without control messages (msg_controllen 0: no
 // option asked for any, nothing dropped yet, not coalesced) costs two

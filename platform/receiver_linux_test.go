@@ -69,7 +69,7 @@ func newBatch(t *testing.T, slots, size int) *batch.Batch {
 }
 
 // TestLinuxShutdownHangUp shuts the socket down for reading through a
-// duplicate of its fd, as another process can (FACTS.md), and checks the
+// duplicate of its fd, as another process can (docs/kernel.md), and checks the
 // poller reports the hang-up instead of a datagram or nothing.
 func TestLinuxShutdownHangUp(t *testing.T) {
 	r := listenT(t, "udp4", "127.0.0.1:0", Options{})

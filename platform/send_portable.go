@@ -1,7 +1,6 @@
 package platform
 
 import (
-	"errors"
 	"net"
 	"os"
 	"syscall"
@@ -17,7 +16,8 @@ const sendTimeout = 100 * time.Millisecond
 // Send writes each message with WriteMsgUDPAddrPort (no allocation). The
 // socket is a package net one, so a write waits for room in the send
 // buffer itself, up to sendTimeout; a write that times out fails with
-// EAGAIN, as a native backend's would. Sources are not pinned and nothing
+// package net's deadline error, which the send policy takes as a full
+// buffer, as EAGAIN from a native backend. Sources are not pinned and nothing
 // is segmented. A unixgram socket cannot address a netip.AddrPort: its
 // messages fail with EDESTADDRREQ.
 func (r *portableReceiver) Send(msgs []batch.Message) (sent, failed int, err error) {
@@ -35,9 +35,6 @@ func (r *portableReceiver) Send(msgs []batch.Message) (sent, failed int, err err
 	for i := range msgs {
 		m := &msgs[i]
 		if _, _, err := c.WriteMsgUDPAddrPort(m.Payload, nil, m.To); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				err = os.NewSyscallError("sendmsg", syscall.EAGAIN)
-			}
 			return i, 1, err
 		}
 	}

@@ -30,7 +30,7 @@ func setReusePort(fd int) error {
 //
 // A raw system call: the socket is non-blocking, so recvmsg never sleeps,
 // and skipping the scheduler's entersyscall/exitsyscall saves a measurable
-// share of a per-datagram cost (FACTS.md measures 7% on Linux). FreeBSD's
+// share of a per-datagram cost (docs/kernel.md measures 7% on Linux). FreeBSD's
 // system call interface is stable, unlike darwin's.
 func recvmsg(fd int, msg *unix.Msghdr) (int, error) {
 	n, _, e := unix.RawSyscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(msg)), 0)

@@ -303,7 +303,7 @@ func TestUnixgramStaleSocket(t *testing.T) {
 			if st := ugLstat(t, path); st.mode.Type() != os.ModeSocket {
 				t.Fatalf("the killed child left %v at the path, want its socket file", st.mode)
 			}
-			// A plain bind fails on the stale file (FACTS.md): Listen must not.
+			// A plain bind fails on the stale file (docs/kernel.md): Listen must not.
 			r := ugListen(t, path, Options{Portable: be.portable})
 			s := ugSender(t, path, "")
 			b := ptBatch(t, 4, 2048)

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Unix datagram sockets at a path, started safely (FACTS.md, "Unix datagram
+// Unix datagram sockets at a path, started safely (docs/kernel.md, "Unix datagram
 // sockets and stale files").
 //
 // A socket file outlives its socket: a process killed by SIGKILL leaves it,

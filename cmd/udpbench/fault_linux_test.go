@@ -292,7 +292,7 @@ func shutdownRemote(t *testing.T, pid, port int) {
 }
 
 // TestGnetShutdownFromOutside does to gnet/v2 what the test above does to
-// udprx, and checks the claim udprx's documents make about it (FACTS.md):
+// udprx, and checks the claim udprx's documents make about it (docs/kernel.md):
 // gnet's level-triggered loop ignores the hang-up and spins a core,
 // logging nothing. If a gnet release fixes this, this test says so.
 func TestGnetShutdownFromOutside(t *testing.T) {
@@ -308,6 +308,6 @@ func TestGnetShutdownFromOutside(t *testing.T) {
 	// packages' tests saturate both cores of CI at times, so hold gnet to
 	// the line udprx must stay under: an idle loop uses next to nothing.
 	if share < 0.05 {
-		t.Errorf("gnet used %.1f%% of a core after the shutdown: it no longer spins as FACTS.md and the README say", share*100)
+		t.Errorf("gnet used %.1f%% of a core after the shutdown: it no longer spins as docs/kernel.md and the README say", share*100)
 	}
 }
