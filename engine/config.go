@@ -29,8 +29,11 @@ type Config struct {
 	// on Linux an abstract name "unixgram://@name". A socket file left by
 	// a process that died is removed at start; a path another process
 	// serves, or that is not a socket, is refused and left alone; the
-	// engine removes the file it created when it shuts down. Leave Addr
-	// empty when Sockets are given.
+	// engine removes the file it created when it shuts down. If the file
+	// is removed or replaced from outside while the engine runs, the
+	// engine notices within about a second and opens the path again
+	// under the same rules (ErrPathLost). Leave Addr empty when Sockets
+	// are given.
 	Addr string
 
 	// UnixMode is the permission bits of the socket file of a unixgram
@@ -319,7 +322,8 @@ func parseAddr(s string) (network, address string, err error) {
 	return scheme, rest, nil
 }
 
-// Errors from New for a unixgram Addr, for errors.Is.
+// Errors for a unixgram Addr, for errors.Is: from New, and ErrPathLost
+// from a running loop.
 var (
 	// ErrAddrInUse: another process is serving the socket path (or is
 	// starting on it and holds PATH.lock).
@@ -327,4 +331,8 @@ var (
 	// ErrNotSocket: something other than a socket (a file, directory,
 	// symlink, FIFO) is at the socket path; it was left untouched.
 	ErrNotSocket = platform.ErrNotSocket
+	// ErrPathLost: the socket file of a running engine was removed or
+	// replaced from outside; its loop ended (LoopExit.Err wraps it) and
+	// the socket is re-created at the path.
+	ErrPathLost = platform.ErrPathLost
 )

@@ -223,6 +223,10 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.wg.Add(1)
 		go e.supervise(l)
 	}
+	if e.network == "unixgram" && e.loops[0].info().Path != "" {
+		e.wg.Add(1)
+		go e.watchPaths()
+	}
 	e.mu.Unlock()
 	var err error
 	select {

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/udprx/udprx/batch"
@@ -31,6 +32,8 @@ type loop struct {
 	sockInfo    platform.Info
 	dropsClosed uint64 // kernel drops of sockets already closed
 	lastCPU     int    // SO_INCOMING_CPU as last read, kept after Close; -1: unknown
+	pathErr     error  // why r's socket file is lost (watchPaths); nil while it is not
+	pathLost    atomic.Bool
 
 	streak   errpolicy.Streak
 	backoff  errpolicy.BackoffSchedule
@@ -59,6 +62,8 @@ func (l *loop) setReceiver(r platform.Receiver) {
 	defer l.mu.Unlock()
 	l.r = r
 	l.sockInfo = r.Info()
+	l.pathErr = nil
+	l.pathLost.Store(false)
 	if l.e.stopping.Load() {
 		r.Wake()
 	}
@@ -212,6 +217,11 @@ func (l *loop) run() error {
 		}
 		if l.e.stopping.Load() {
 			return l.drain(r)
+		}
+		if ev.Events&platform.Woken != 0 {
+			if err := l.lostPath(); err != nil {
+				return l.onPathLost(r, err)
+			}
 		}
 		if ev.Events&platform.Gone != 0 {
 			return l.onError(fmt.Errorf("socket descriptor closed or replaced from outside: %w", errpolicy.ErrHangUp))

@@ -186,7 +186,20 @@ type Info struct {
 	// poller between events (Linux, unless Options.LockedThread) rather
 	// than blocking its thread.
 	Parks bool
+
+	// pathID is the device and inode of the socket file at Path, as bound:
+	// what CheckPath compares the path with.
+	pathID pathIdentity
 }
+
+// pathIdentity tells one file from another: its device and inode.
+type pathIdentity struct{ dev, ino uint64 }
+
+// ErrPathLost is wrapped by CheckPath's error when the unix socket file a
+// Receiver was bound to (Info.Path) was removed, or replaced by another
+// file, from outside: the socket still works, but no new sender can reach
+// it by its path.
+var ErrPathLost = errors.New("the socket file no longer leads to the socket")
 
 // ErrReadShutdown is returned by Read when the kernel handed back an
 // empty entry with no source address on a UDP socket: what a UDP socket
