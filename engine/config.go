@@ -63,6 +63,22 @@ type Config struct {
 	// (Linux, FreeBSD) and 1 elsewhere, where more than 1 is an error.
 	Loops int
 
+	// SharePort lets this engine's loops share Addr's port with sockets
+	// of other processes (SO_REUSEPORT), for a second instance that should
+	// take part of the traffic. By default (false), with more than one
+	// loop, New first checks that no socket is bound to the address and
+	// fails with an error wrapping ErrAddrInUse if one is, so a second
+	// instance started by mistake fails instead of silently taking a share;
+	// and on Linux the loops' SO_REUSEPORT group gets a program that hands
+	// datagrams only to the engine's own sockets, so a socket another
+	// process adds later receives nothing (not with IncomingCPU, which
+	// is itself the kernel's choice among them; see
+	// docs/operations.md). With
+	// SharePort neither is done; every instance sharing a port must set
+	// it. With one loop (no SO_REUSEPORT) the bind itself fails on an
+	// address in use, wrapping ErrAddrInUse, either way.
+	SharePort bool
+
 	// BatchSize is the number of datagrams one read can return, 1 to
 	// batch.MaxSlots. 0 means batch.DefaultSlots (64): from 16 up the
 	// throughput is the same within noise, and 64 slots of 2 KiB are
@@ -322,11 +338,12 @@ func parseAddr(s string) (network, address string, err error) {
 	return scheme, rest, nil
 }
 
-// Errors for a unixgram Addr, for errors.Is: from New, and ErrPathLost
-// from a running loop.
+// Errors for errors.Is: from New (ErrAddrInUse also for UDP), and
+// ErrPathLost from a running loop.
 var (
 	// ErrAddrInUse: another process is serving the socket path (or is
-	// starting on it and holds PATH.lock).
+	// starting on it and holds PATH.lock); for a UDP Addr, another socket
+	// is bound to the address (see Config.SharePort).
 	ErrAddrInUse = platform.ErrAddrInUse
 	// ErrNotSocket: something other than a socket (a file, directory,
 	// symlink, FIFO) is at the socket path; it was left untouched.

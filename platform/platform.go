@@ -104,6 +104,15 @@ type Options struct {
 	// Listen fails where the option does not balance load (see
 	// ReusePortBalances) rather than bind sockets that would starve.
 	ReusePort bool
+	// ReusePortGroup, with ReusePort, is the number of sockets the caller
+	// opens on the address (one per loop). On Linux a program is attached
+	// to the SO_REUSEPORT group that hands each datagram to one of the
+	// first ReusePortGroup sockets that joined it, by a hash of its
+	// addresses and ports: a socket another process adds to the group
+	// later receives nothing. Info.ReusePortGroup says whether it took;
+	// where it cannot be attached (other systems, Linux before 4.5) the
+	// kernel's own hash over every member is used. 0 attaches nothing.
+	ReusePortGroup int
 	// RecvBuffer is the SO_RCVBUF size to request in bytes; 0 keeps the
 	// system default. Info reports what was granted.
 	RecvBuffer int
@@ -172,6 +181,9 @@ type Info struct {
 	RecvBufferGranted int
 	// ReusePort reports whether SO_REUSEPORT (or _LB) is set.
 	ReusePort bool
+	// ReusePortGroup is Options.ReusePortGroup when the selection program
+	// was attached, 0 when none was (not asked for, or refused).
+	ReusePortGroup int
 	// Path is the unix socket file this Receiver created and will remove
 	// on Close (absolute); "" for everything else: UDP, abstract names,
 	// adopted sockets.
@@ -218,7 +230,8 @@ var ErrGROSlotSize = errors.New("UDP GRO needs batch slots of batch.MaxSlotSize 
 // ErrAddrInUse is wrapped by the error a "unixgram" Listen returns when
 // another socket has the address: a process answers on the path (or holds
 // its PATH.lock while starting or serving), or another socket is bound to
-// the abstract name. The message names the path.
+// the abstract name. The message names the path. A UDP Listen whose bind
+// fails with EADDRINUSE, and ProbeUnshared, wrap it too (with the errno).
 var ErrAddrInUse = errors.New("address in use")
 
 // ErrNotSocket is wrapped by the error a "unixgram" Listen returns when
