@@ -146,26 +146,25 @@ func (e *Engine) probePort() error {
 }
 
 func (e *Engine) socketOptions() platform.Options {
-	reusePort := e.cfg.Loops > 1 && len(e.cfg.Sockets) == 0
-	group := 0
-	if reusePort && !e.cfg.SharePort && !e.cfg.IncomingCPU {
-		// A group's program decides before SO_INCOMING_CPU is looked at
-		// (net/core/sock_reuseport.c reuseport_select_sock), so with
-		// IncomingCPU the kernel's own selection stays.
-		group = e.cfg.Loops
-	}
-	return platform.Options{
-		ReusePort:      reusePort,
-		ReusePortGroup: group,
-		RecvBuffer:     e.cfg.RecvBuffer,
-		Portable:       e.cfg.Portable,
-		UnixMode:       e.cfg.UnixMode,
-		GRO:            e.cfg.GRO,
-		PktInfo:        e.cfg.DstAddr,
-		Timestamps:     e.cfg.Timestamps,
+	opts := platform.Options{
+		ReusePort:  e.cfg.Loops > 1 && len(e.cfg.Sockets) == 0,
+		RecvBuffer: e.cfg.RecvBuffer,
+		Portable:   e.cfg.Portable,
+		UnixMode:   e.cfg.UnixMode,
+		GRO:        e.cfg.GRO,
+		PktInfo:    e.cfg.DstAddr,
+		Timestamps: e.cfg.Timestamps,
 		// A pinned loop's goroutine is locked to its thread (loop.run).
 		LockedThread: e.cfg.PinCPU,
 	}
+	if opts.ReusePort && !e.cfg.SharePort && !e.cfg.IncomingCPU {
+		// Only the engine's own sockets take datagrams (Config.SharePort).
+		// Not with IncomingCPU: a group's program decides before
+		// SO_INCOMING_CPU is looked at (net/core/sock_reuseport.c
+		// reuseport_select_sock), so the kernel's own selection stays.
+		opts.ReusePortGroup = e.cfg.Loops
+	}
+	return opts
 }
 
 // newBatch builds a loop's batch: 64 KiB slots that can each hold a GRO

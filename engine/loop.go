@@ -32,13 +32,17 @@ type loop struct {
 	sockInfo    platform.Info
 	dropsClosed uint64 // kernel drops of sockets already closed
 	lastCPU     int    // SO_INCOMING_CPU as last read, kept after Close; -1: unknown
-	pathErr     error  // why r's socket file is lost (watchPaths); nil while it is not
-	pathLost    atomic.Bool
 
 	streak   errpolicy.Streak
 	backoff  errpolicy.BackoffSchedule
 	received bool      // a datagram arrived since the last (re)start
 	warned   time.Time // when the supervisor last warned of a restart
+
+	// A unix socket file found lost (pathwatch.go), guarded by mu but
+	// for the flag, which the loop loads at each wake-up.
+	pathErr   error             // why pathLostR's socket file is lost
+	pathLostR platform.Receiver // the socket whose file was found lost; nil: none
+	pathLost  atomic.Bool       // pathLostR is set
 }
 
 func (l *loop) receiver() platform.Receiver {
@@ -62,8 +66,6 @@ func (l *loop) setReceiver(r platform.Receiver) {
 	defer l.mu.Unlock()
 	l.r = r
 	l.sockInfo = r.Info()
-	l.pathErr = nil
-	l.pathLost.Store(false)
 	if l.e.stopping.Load() {
 		r.Wake()
 	}
@@ -218,11 +220,6 @@ func (l *loop) run() error {
 		if l.e.stopping.Load() {
 			return l.drain(r)
 		}
-		if ev.Events&platform.Woken != 0 {
-			if err := l.lostPath(); err != nil {
-				return l.onPathLost(r, err)
-			}
-		}
 		if ev.Events&platform.Gone != 0 {
 			return l.onError(fmt.Errorf("socket descriptor closed or replaced from outside: %w", errpolicy.ErrHangUp))
 		}
@@ -247,6 +244,11 @@ func (l *loop) run() error {
 			// level-triggered poller would report the hang-up forever.
 			if err := l.onError(hangUp(ev)); err != nil {
 				return err
+			}
+		}
+		if ev.Events&platform.Woken != 0 {
+			if err := l.lostPath(r); err != nil {
+				return l.onPathLost(r, err)
 			}
 		}
 	}

@@ -55,22 +55,30 @@ func (l *loop) checkPath() {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.r == r && l.pathErr == nil {
-		l.pathErr = err
+	if l.r == r && l.pathLostR == nil {
+		l.pathErr, l.pathLostR = err, r
 		l.pathLost.Store(true)
 		r.Wake()
 	}
 }
 
-// lostPath returns why the loop's socket file is lost, once checkPath has
-// flagged it; nil otherwise. It costs one atomic load when nothing is lost.
-func (l *loop) lostPath() error {
+// lostPath returns why r's socket file is lost, once checkPath has flagged
+// it, and clears the flag; nil otherwise (also for a flag left about a
+// socket the loop no longer reads). It costs one atomic load when nothing
+// is lost.
+func (l *loop) lostPath(r platform.Receiver) error {
 	if !l.pathLost.Load() {
 		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.pathErr
+	err, lost := l.pathErr, l.pathLostR
+	l.pathErr, l.pathLostR = nil, nil
+	l.pathLost.Store(false)
+	if lost != r {
+		return nil
+	}
+	return err
 }
 
 // pathLostDecision is how a lost socket file is counted and reported.

@@ -188,6 +188,9 @@ type Info struct {
 	// on Close (absolute); "" for everything else: UDP, abstract names,
 	// adopted sockets.
 	Path string
+	// pathID is the device and inode of the socket file at Path, as bound:
+	// what CheckPath compares the path with.
+	pathID pathIdentity
 	// GRO reports whether UDP GRO is on (Options.GRO, granted).
 	GRO bool
 	// PktInfo reports whether Read fills Datagram.Dst and IfIndex.
@@ -198,10 +201,6 @@ type Info struct {
 	// poller between events (Linux, unless Options.LockedThread) rather
 	// than blocking its thread.
 	Parks bool
-
-	// pathID is the device and inode of the socket file at Path, as bound:
-	// what CheckPath compares the path with.
-	pathID pathIdentity
 }
 
 // pathIdentity tells one file from another: its device and inode.
