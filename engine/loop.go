@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/udprx/udprx/batch"
@@ -27,6 +26,8 @@ type loop struct {
 	m   *loopMetrics
 	log *errpolicy.Suppressor
 
+	path pathWatch // a unix socket file found lost (pathwatch.go)
+
 	mu          sync.Mutex // guards r against Wake from Shutdown during a re-open
 	r           platform.Receiver
 	sockInfo    platform.Info
@@ -37,12 +38,6 @@ type loop struct {
 	backoff  errpolicy.BackoffSchedule
 	received bool      // a datagram arrived since the last (re)start
 	warned   time.Time // when the supervisor last warned of a restart
-
-	// A unix socket file found lost (pathwatch.go), guarded by mu but
-	// for the flag, which the loop loads at each wake-up.
-	pathErr   error             // why pathLostR's socket file is lost
-	pathLostR platform.Receiver // the socket whose file was found lost; nil: none
-	pathLost  atomic.Bool       // pathLostR is set
 }
 
 func (l *loop) receiver() platform.Receiver {

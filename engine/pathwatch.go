@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/udprx/udprx/errpolicy"
@@ -39,6 +40,15 @@ func (e *Engine) watchPaths() {
 	}
 }
 
+// pathWatch is a loop's report of a lost socket file: err and r are
+// guarded by the loop's mu; lost is set with them, so the loop loads one
+// atomic at each wake-up and takes the lock only when something is lost.
+type pathWatch struct {
+	err  error             // why r's socket file is lost
+	r    platform.Receiver // the socket whose file was found lost; nil: none
+	lost atomic.Bool       // r is set
+}
+
 // checkPath flags and wakes the loop if its current socket's file was lost.
 // The flag is set only if the socket checked is still the loop's: one the
 // supervisor replaced meanwhile has a file of its own.
@@ -55,9 +65,9 @@ func (l *loop) checkPath() {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.r == r && l.pathLostR == nil {
-		l.pathErr, l.pathLostR = err, r
-		l.pathLost.Store(true)
+	if l.r == r && l.path.r == nil {
+		l.path.err, l.path.r = err, r
+		l.path.lost.Store(true)
 		r.Wake()
 	}
 }
@@ -67,14 +77,14 @@ func (l *loop) checkPath() {
 // socket the loop no longer reads). It costs one atomic load when nothing
 // is lost.
 func (l *loop) lostPath(r platform.Receiver) error {
-	if !l.pathLost.Load() {
+	if !l.path.lost.Load() {
 		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	err, lost := l.pathErr, l.pathLostR
-	l.pathErr, l.pathLostR = nil, nil
-	l.pathLost.Store(false)
+	err, lost := l.path.err, l.path.r
+	l.path.err, l.path.r = nil, nil
+	l.path.lost.Store(false)
 	if lost != r {
 		return nil
 	}
