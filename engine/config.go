@@ -29,8 +29,11 @@ type Config struct {
 	// on Linux an abstract name "unixgram://@name". A socket file left by
 	// a process that died is removed at start; a path another process
 	// serves, or that is not a socket, is refused and left alone; the
-	// engine removes the file it created when it shuts down. Leave Addr
-	// empty when Sockets are given.
+	// engine removes the file it created when it shuts down. If the file
+	// is removed or replaced from outside while the engine runs, the
+	// engine notices within about a second and opens the path again
+	// under the same rules (ErrPathLost). Leave Addr empty when Sockets
+	// are given.
 	Addr string
 
 	// UnixMode is the permission bits of the socket file of a unixgram
@@ -59,6 +62,22 @@ type Config struct {
 	// 0 means runtime.GOMAXPROCS(0) where SO_REUSEPORT balances load
 	// (Linux, FreeBSD) and 1 elsewhere, where more than 1 is an error.
 	Loops int
+
+	// SharePort lets this engine's loops share Addr's port with sockets
+	// of other processes (SO_REUSEPORT), for a second instance that should
+	// take part of the traffic. By default (false), with more than one
+	// loop, New first checks that no socket is bound to the address and
+	// fails with an error wrapping ErrAddrInUse if one is, so a second
+	// instance started by mistake fails instead of silently taking a share;
+	// and on Linux the loops' SO_REUSEPORT group gets a program that hands
+	// datagrams only to the engine's own sockets, so a socket another
+	// process adds later receives nothing (not with IncomingCPU, which
+	// is itself the kernel's choice among them; see
+	// docs/operations.md). With
+	// SharePort neither is done; every instance sharing a port must set
+	// it. With one loop (no SO_REUSEPORT) the bind itself fails on an
+	// address in use, wrapping ErrAddrInUse, either way.
+	SharePort bool
 
 	// BatchSize is the number of datagrams one read can return, 1 to
 	// batch.MaxSlots. 0 means batch.DefaultSlots (64): from 16 up the
@@ -386,12 +405,18 @@ func parseAddr(s string) (network, address string, err error) {
 	return scheme, rest, nil
 }
 
-// Errors from New for a unixgram Addr, for errors.Is.
+// Errors for errors.Is: from New (ErrAddrInUse also for UDP), and
+// ErrPathLost from a running loop.
 var (
 	// ErrAddrInUse: another process is serving the socket path (or is
-	// starting on it and holds PATH.lock).
+	// starting on it and holds PATH.lock); for a UDP Addr, another socket
+	// is bound to the address (see Config.SharePort).
 	ErrAddrInUse = platform.ErrAddrInUse
 	// ErrNotSocket: something other than a socket (a file, directory,
 	// symlink, FIFO) is at the socket path; it was left untouched.
 	ErrNotSocket = platform.ErrNotSocket
+	// ErrPathLost: the socket file of a running engine was removed or
+	// replaced from outside; its loop ended (LoopExit.Err wraps it) and
+	// the socket is re-created at the path.
+	ErrPathLost = platform.ErrPathLost
 )

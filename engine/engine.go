@@ -87,6 +87,9 @@ func New(cfg Config) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
+	if err := e.probePort(); err != nil {
+		return nil, err
+	}
 	for i := range cfg.Loops {
 		r, err := e.open(i)
 		if err != nil {
@@ -126,8 +129,26 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
+// probePort fails, wrapping ErrAddrInUse, if the loops would join an
+// SO_REUSEPORT group that sockets of another process are in: with more
+// than one loop and without Config.SharePort, a port given (not 0, which
+// the first loop's bind picks fresh) must have no socket bound to it.
+// (With one loop the bind itself fails, as it sets no SO_REUSEPORT.)
+func (e *Engine) probePort() error {
+	if e.cfg.SharePort || e.cfg.Loops < 2 || len(e.cfg.Sockets) > 0 || e.network == "unixgram" {
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(e.address); err != nil || port == "0" {
+		return nil // a malformed address fails in the bind, naming itself
+	}
+	if err := platform.ProbeUnshared(e.network, e.address); errors.Is(err, platform.ErrAddrInUse) {
+		return fmt.Errorf("udprx: listen %s: %d loops would share the port with sockets already bound to it (set Config.SharePort to share it on purpose): %w", e.cfg.Addr, e.cfg.Loops, err)
+	}
+	return nil
+}
+
 func (e *Engine) socketOptions() platform.Options {
-	return platform.Options{
+	opts := platform.Options{
 		ReusePort:  e.cfg.Loops > 1 && len(e.cfg.Sockets) == 0,
 		RecvBuffer: e.cfg.RecvBuffer,
 		Portable:   e.cfg.Portable,
@@ -139,6 +160,14 @@ func (e *Engine) socketOptions() platform.Options {
 		// A pinned loop's goroutine is locked to its thread (loop.run).
 		LockedThread: e.cfg.PinCPU,
 	}
+	if opts.ReusePort && !e.cfg.SharePort && !e.cfg.IncomingCPU {
+		// Only the engine's own sockets take datagrams (Config.SharePort).
+		// Not with IncomingCPU: a group's program decides before
+		// SO_INCOMING_CPU is looked at (net/core/sock_reuseport.c
+		// reuseport_select_sock), so the kernel's own selection stays.
+		opts.ReusePortGroup = e.cfg.Loops
+	}
+	return opts
 }
 
 // newBatch builds a loop's batch: 64 KiB slots that can each hold a GRO
@@ -225,6 +254,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	for _, l := range e.loops {
 		e.wg.Add(1)
 		go e.supervise(l)
+	}
+	if e.network == "unixgram" && e.loops[0].info().Path != "" {
+		e.wg.Add(1)
+		go e.watchPaths()
 	}
 	e.mu.Unlock()
 	var err error

@@ -27,6 +27,8 @@ type loop struct {
 	m   *loopMetrics
 	log *errpolicy.Suppressor
 
+	path pathWatch // a unix socket file found lost (pathwatch.go)
+
 	mu          sync.Mutex // guards r against Wake from Shutdown during a re-open
 	r           platform.Receiver
 	sockInfo    platform.Info
@@ -378,6 +380,11 @@ func (l *loop) run() error {
 			// level-triggered poller would report the hang-up forever.
 			if err := l.onError(hangUp(ev)); err != nil {
 				return err
+			}
+		}
+		if ev.Events&platform.Woken != 0 {
+			if err := l.lostPath(r); err != nil {
+				return l.onPathLost(r, err)
 			}
 		}
 	}

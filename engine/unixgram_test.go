@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -231,4 +233,81 @@ func TestConfigSocketsErrors(t *testing.T) {
 			t.Logf("%v", err)
 		}
 	}
+}
+
+// TestUnixgramPathRemoved: the socket file is removed from outside while
+// the engine runs; senders get ENOENT. Within a bounded time the engine
+// notices, says so once, re-creates the socket at the path, and datagrams
+// arrive again. (Before, it ran on deaf for ever.) Then the same for a
+// path replaced by a stale socket file another process left.
+func TestUnixgramPathRemoved(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no unix datagram sockets")
+	}
+	ctx := testContext(t)
+	path := filepath.Join(t.TempDir(), "app.sock")
+	c := newCollector()
+	logs := &lockedBuffer{}
+	exits := make(chan LoopExit, 10)
+	e := startEngine(t, Config{Addr: "unixgram://" + path, Handler: c,
+		Logger:     slog.New(slog.NewTextHandler(logs, nil)),
+		OnLoopExit: func(x LoopExit) { exits <- x }})
+	sendUnix(t, c, path, 3)
+
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	raddr := &net.UnixAddr{Name: path, Net: "unixgram"}
+	if _, err := net.DialUnix("unixgram", nil, raddr); !errors.Is(err, syscall.ENOENT) {
+		t.Fatalf("dial after the remove: %v, want ENOENT", err)
+	}
+	// Poll for the path to serve again: a dial succeeds only once a socket
+	// is bound there.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, err := net.DialUnix("unixgram", nil, raddr)
+		if err == nil {
+			conn.Close()
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("the path was not re-created within 10s: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the path, not ordering events
+	}
+	sendUnix(t, c, path, 3)
+	select {
+	case x := <-exits:
+		if !x.Restart || !errors.Is(x.Err, ErrPathLost) {
+			t.Errorf("loop exit %+v, want a restart for ErrPathLost", x)
+		}
+	default:
+		t.Error("the loop did not end and restart")
+	}
+	if all := strings.Join(logs.lines(), "\n"); strings.Count(all, "errno=path-lost") != 1 {
+		t.Errorf("want one log line about the lost path:\n%s", all)
+	}
+	if st := e.Stats(); st.Restarts != 1 {
+		t.Errorf("Stats.Restarts = %d, want 1", st.Restarts)
+	}
+
+	// Replaced: a stale socket file (bound, then closed: package net
+	// leaves the file) renamed over the path, in one step.
+	otherPath := path + ".other"
+	other, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: otherPath, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	if err := os.Rename(otherPath, path); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for e.Stats().Restarts < 2 {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("the replaced path was not noticed within 10s")
+		}
+		time.Sleep(20 * time.Millisecond) // polling a counter
+	}
+	sendUnix(t, c, path, 3)
 }

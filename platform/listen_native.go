@@ -115,7 +115,14 @@ func openUDP(network string, laddr netip.AddrPort, opts Options) (fd int, info I
 	// asked for.
 	setRecvOptions(fd, opts, &info)
 	if err = unix.Bind(fd, udpToSockaddr(family, laddr)); err != nil {
+		if err == unix.EADDRINUSE {
+			return -1, info, fmt.Errorf("platform: %s %s: %w: %w", network, laddr, ErrAddrInUse, os.NewSyscallError("bind", err))
+		}
 		return -1, info, os.NewSyscallError("bind", err)
+	}
+	// After bind: the group exists once the socket has joined it.
+	if opts.ReusePort && opts.ReusePortGroup > 0 && setReusePortGroup(fd, opts.ReusePortGroup) == nil {
+		info.ReusePortGroup = opts.ReusePortGroup
 	}
 	return fd, info, nil
 }

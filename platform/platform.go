@@ -107,6 +107,15 @@ type Options struct {
 	// Listen fails where the option does not balance load (see
 	// ReusePortBalances) rather than bind sockets that would starve.
 	ReusePort bool
+	// ReusePortGroup, with ReusePort, is the number of sockets the caller
+	// opens on the address (one per loop). On Linux a program is attached
+	// to the SO_REUSEPORT group that hands each datagram to one of the
+	// first ReusePortGroup sockets that joined it, by a hash of its
+	// addresses and ports: a socket another process adds to the group
+	// later receives nothing. Info.ReusePortGroup says whether it took;
+	// where it cannot be attached (other systems, Linux before 4.5) the
+	// kernel's own hash over every member is used. 0 attaches nothing.
+	ReusePortGroup int
 	// RecvBuffer is the SO_RCVBUF size to request in bytes; 0 keeps the
 	// system default. Info reports what was granted.
 	RecvBuffer int
@@ -181,10 +190,16 @@ type Info struct {
 	RecvBufferGranted int
 	// ReusePort reports whether SO_REUSEPORT (or _LB) is set.
 	ReusePort bool
+	// ReusePortGroup is Options.ReusePortGroup when the selection program
+	// was attached, 0 when none was (not asked for, or refused).
+	ReusePortGroup int
 	// Path is the unix socket file this Receiver created and will remove
 	// on Close (absolute); "" for everything else: UDP, abstract names,
 	// adopted sockets.
 	Path string
+	// pathID is the device and inode of the socket file at Path, as bound:
+	// what CheckPath compares the path with.
+	pathID pathIdentity
 	// GRO reports whether UDP GRO is on (Options.GRO, granted).
 	GRO bool
 	// PktInfo reports whether Read fills Datagram.Dst and IfIndex.
@@ -204,6 +219,15 @@ type Info struct {
 	// Elsewhere From is ignored and the socket's address is the source.
 	PinsSource bool
 }
+
+// pathIdentity tells one file from another: its device and inode.
+type pathIdentity struct{ dev, ino uint64 }
+
+// ErrPathLost is wrapped by CheckPath's error when the unix socket file a
+// Receiver was bound to (Info.Path) was removed, or replaced by another
+// file, from outside: the socket still works, but no new sender can reach
+// it by its path.
+var ErrPathLost = errors.New("the socket file no longer leads to the socket")
 
 // ErrReadShutdown is returned by Read when the kernel handed back an
 // empty entry with no source address on a UDP socket: what a UDP socket
@@ -231,7 +255,8 @@ var ErrPollerGone = errors.New("poller descriptor closed or replaced from outsid
 // ErrAddrInUse is wrapped by the error a "unixgram" Listen returns when
 // another socket has the address: a process answers on the path (or holds
 // its PATH.lock while starting or serving), or another socket is bound to
-// the abstract name. The message names the path.
+// the abstract name. The message names the path. A UDP Listen whose bind
+// fails with EADDRINUSE, and ProbeUnshared, wrap it too (with the errno).
 var ErrAddrInUse = errors.New("address in use")
 
 // ErrNotSocket is wrapped by the error a "unixgram" Listen returns when

@@ -58,6 +58,14 @@ func listenPortable(network, address string, opts Options) (Receiver, error) {
 	}
 	conn := pc.(*net.UDPConn)
 	info := Info{Backend: portableBackend, RecvBufferRequested: opts.RecvBuffer, ReusePort: opts.ReusePort}
+	if opts.ReusePort && opts.ReusePortGroup > 0 {
+		if rc, err := conn.SyscallConn(); err == nil {
+			var aerr error
+			if rc.Control(func(fd uintptr) { aerr = setReusePortGroup(int(fd), opts.ReusePortGroup) }) == nil && aerr == nil {
+				info.ReusePortGroup = opts.ReusePortGroup
+			}
+		}
+	}
 	if info.RecvBufferGranted, err = portableRecvBuffer(conn, opts.RecvBuffer); err != nil {
 		conn.Close()
 		return nil, err

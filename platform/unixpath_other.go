@@ -15,3 +15,7 @@ import (
 func listenUnixgram(address string, _ Options) (Receiver, error) {
 	return nil, fmt.Errorf("platform: unixgram %q: unix datagram sockets are not supported on %s", address, runtime.GOOS)
 }
+
+// CheckPath reports nil: no Receiver here has a socket file (see
+// unixpath_unix.go).
+func CheckPath(Info) error { return nil }

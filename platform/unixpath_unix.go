@@ -109,6 +109,7 @@ func listenUnixgram(address string, opts Options) (Receiver, error) {
 	}
 	if b != nil {
 		info.Path, release = b.path, b.release
+		info.pathID = pathIdentity(b.sockID)
 	}
 	r, err := newReceiver(fd, &net.UnixAddr{Name: address, Net: "unixgram"}, false, opts, info, release)
 	if err != nil {
@@ -343,6 +344,31 @@ func (b *unixBinding) clearStale() error {
 	}
 	if err := unix.Unlink(b.path); err != nil && err != unix.ENOENT {
 		return fmt.Errorf("platform: unixgram %q: removing the stale socket: %w", b.name, &os.PathError{Op: "unlink", Path: b.path, Err: err})
+	}
+	return nil
+}
+
+// CheckPath reports whether the unix socket file a Listen bound
+// (info.Path) still leads to its socket: nil when it does, when info has
+// no Path (UDP, abstract names, adopted sockets), or when it cannot tell
+// (lstat fails other than with ENOENT: a directory made unreadable, say);
+// an error wrapping ErrPathLost and naming the path when the file was
+// removed (senders get ENOENT) or another file is there now. It is one
+// lstat(2), compared by device and inode with the file as bound; a loop
+// that finds the path lost must close the socket and Listen again, which
+// re-creates it under the rules of a start (see listenUnixgram).
+func CheckPath(info Info) error {
+	if info.Path == "" || info.pathID == (pathIdentity{}) {
+		return nil
+	}
+	var st unix.Stat_t
+	switch err := unix.Lstat(info.Path, &st); {
+	case err == unix.ENOENT:
+		return fmt.Errorf("platform: unixgram %q: removed from outside: %w", info.Path, ErrPathLost)
+	case err != nil:
+		return nil
+	case pathIdentity(fileIDOf(&st)) != info.pathID:
+		return fmt.Errorf("platform: unixgram %q: replaced from outside by %s: %w", info.Path, fileKind(uint32(st.Mode)), ErrPathLost)
 	}
 	return nil
 }
