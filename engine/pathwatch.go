@@ -106,7 +106,9 @@ func (l *loop) onPathLost(r platform.Receiver, err error) error {
 	for range l.e.cfg.ReadBudget {
 		n, rerr := r.Read(l.b)
 		if n > 0 {
-			l.deliver(n)
+			if err := l.deliver(n); err != nil {
+				return err
+			}
 		}
 		if rerr != nil || !l.b.Full() {
 			break
