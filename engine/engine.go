@@ -93,7 +93,7 @@ func New(cfg Config) (*Engine, error) {
 			return nil, err
 		}
 		l := &loop{id: i, e: e, r: r, sockInfo: r.Info(), lastCPU: -1, b: b, m: newLoopMetrics(e.set, i),
-			backoff: cfg.ReadBackoff}
+			backoff: cfg.ReadBackoff, panicBackoff: cfg.ReadBackoff}
 		l.log = errpolicy.NewSuppressor(e.log, cfg.clock, 0, l.attrs()...)
 		e.loops = append(e.loops, l)
 		if info := r.Info(); info.RecvBufferGranted < info.RecvBufferRequested {

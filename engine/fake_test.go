@@ -495,6 +495,10 @@ func TestFaultPanicOnceReadsOn(t *testing.T) {
 			t.Fatalf("%d datagrams handled, want 180", got)
 		}
 	}
+	// The 100th batch panics after the last datagram was handled.
+	for deadline := time.Now().Add(5 * time.Second); h.e.loops[0].m.panics.Get() < 10 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Microsecond) // polling a counter
+	}
 	if got := h.e.loops[0].m.panics.Get(); got != 10 {
 		t.Errorf("%d panics, want 10", got)
 	}
