@@ -357,3 +357,50 @@ func TestShutdownDeadlineCountsDiscarded(t *testing.T) {
 			st.Datagrams, st.Discarded, st.KernelDrops, 1+queued)
 	}
 }
+
+// TestPanicStopsDrains: with Config.PanicStops a panic ends Run with the
+// *PanicError, after the shutdown has drained what was queued behind the
+// panicking batch into the handler.
+func TestPanicStopsDrains(t *testing.T) {
+	if platform.NativeBackend == "" {
+		t.Skip("needs a native backend: the portable one holds no queue of its own")
+	}
+	held := newHeld()
+	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, BatchSize: 1, RecvBuffer: 1 << 20, PanicStops: true,
+		Handler: HandlerFunc(func(b *batch.Batch) {
+			if string(b.Datagrams()[0].Payload) == "boom" {
+				panic("boom")
+			}
+			held.HandleBatch(b)
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- e.Run(context.Background()) }()
+	conn, err := net.DialUDP("udp", nil, e.Addr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("hold"))
+	<-held.entered
+	conn.Write([]byte("boom"))
+	const queued = 300
+	for range queued {
+		conn.Write([]byte("after"))
+	}
+	close(held.release)
+	select {
+	case err := <-ran:
+		var pe *PanicError
+		if !errors.As(err, &pe) || pe.Value != "boom" {
+			t.Errorf("Run = %v, want the handler's panic", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after the panic")
+	}
+	if got := held.count(); got != 1+queued {
+		t.Errorf("%d datagrams handled by the time Run returned, want %d", got, 1+queued)
+	}
+}
