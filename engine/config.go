@@ -191,10 +191,16 @@ type Config struct {
 	// filled while the loop sends the other) at the first such send.
 	SendQueue int
 
-	// MaxRestarts is how many times in a row a loop's socket is re-opened
-	// after a fatal error before Run gives up and returns the error; a
-	// restart counts as "in a row" unless the loop delivered a datagram
-	// since the previous one. 0 means no limit.
+	// MaxRestarts is how many escalations in a row a loop may go through
+	// before Run gives up and returns the error; 0 means no limit. An
+	// escalation is a re-open of the socket after an error that means
+	// the socket is broken, or a failure streak that reached
+	// errpolicy.DefaultStreakLimit without a re-open: that many read
+	// back-offs (persistent ENOBUFS, EPERM, an unknown errno) or that many
+	// handler panics with no batch handled between them. Escalations
+	// count as "in a row" until a batch is handled without a panic. So a
+	// handler that always panics, or a socket that never reads again,
+	// still ends Run.
 	MaxRestarts int
 
 	// RestartBackoff paces re-opening a socket after a fatal error. The
@@ -202,8 +208,8 @@ type Config struct {
 	RestartBackoff errpolicy.BackoffSchedule
 
 	// ReadBackoff paces reading again after errors that call for backing
-	// off (ENOBUFS, ENOMEM, unknown errors). The zero value uses
-	// errpolicy's defaults.
+	// off (ENOBUFS, ENOMEM, unknown errors), and after handler panics
+	// that repeat. The zero value uses errpolicy's defaults.
 	ReadBackoff errpolicy.BackoffSchedule
 
 	// OnStop are stop hooks: Shutdown runs them after every loop has
@@ -214,9 +220,15 @@ type Config struct {
 	OnStop []func(ctx context.Context) error
 
 	// PanicStops makes a panic in the Handler stop the engine: Run
-	// returns the panic as a *PanicError. By default the panic is
-	// recovered, counted and logged, and only its loop ends (the
-	// supervisor restarts it, as after a fatal error).
+	// returns the panic as a *PanicError (wrapped in a *LoopError), after
+	// the shutdown that drains every loop, the panicking one included. By
+	// default a panic is recovered around the one HandleBatch call,
+	// counted (udprx_handler_panics_total) and logged through the
+	// suppressor; its batch is lost, and the loop reads on from the same
+	// socket, which keeps its queue: at once after a single panic, with
+	// ReadBackoff's waits while the following batches panic too (see
+	// MaxRestarts for when that ends Run). On an adopted socket the same:
+	// a panic never ends the engine unless PanicStops says so.
 	PanicStops bool
 
 	// OnLoopExit, if set, is called on the loop's goroutine each time a
@@ -250,7 +262,9 @@ type LoopExit struct {
 	Err error
 	// Restart reports whether the supervisor will re-open the socket.
 	Restart bool
-	// Restarts is how many times in a row the loop has been restarted.
+	// Restarts is how many escalations in a row (re-opens, and failure
+	// streaks that reached their limit: see Config.MaxRestarts) the loop
+	// has gone through.
 	Restarts int
 	// Delay is how long the supervisor waits before re-opening.
 	Delay time.Duration

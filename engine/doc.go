@@ -13,7 +13,9 @@
 //
 // Every receive error and every hang-up the poller reports is classified
 // by package errpolicy: read on, back off, or end the loop, in which case
-// a supervisor re-opens its socket with backoff. No loop spins on a dead
+// a supervisor empties the socket, closes it and re-opens it with backoff;
+// only an error that means the socket is broken ends a loop, and a handler
+// panic is recovered and the loop reads on. No loop spins on a dead
 // socket, and repeated errors are logged once and then summarised.
 //
 // Handlers answer through the Writer they are passed: replies leave from

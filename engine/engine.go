@@ -111,7 +111,7 @@ func New(cfg Config) (*Engine, error) {
 			return nil, err
 		}
 		l := &loop{id: i, e: e, r: r, sockInfo: r.Info(), lastCPU: -1, b: b, m: newLoopMetrics(e.set, i),
-			backoff: cfg.ReadBackoff, sendBackoff: cfg.ReadBackoff}
+			backoff: cfg.ReadBackoff, sendBackoff: cfg.ReadBackoff, panicBackoff: cfg.ReadBackoff}
 		l.w.l = l
 		l.useSocket(r)
 		l.log = errpolicy.NewSuppressor(e.log, cfg.clock, 0, l.attrs()...)
@@ -235,7 +235,8 @@ func ListenFDs() ([]*os.File, error) { return platform.ListenFDs() }
 func (e *Engine) Addr() net.Addr { return e.addr }
 
 // Run reads until ctx is done, Shutdown is called or a loop fails for good
-// (its restarts exhausted). It returns nil after a stop by ctx or
+// (its escalations exhausted: see Config.MaxRestarts; a panic with
+// Config.PanicStops). It returns nil after a stop by ctx or
 // Shutdown, the loop's error (a *LoopError naming the address and wrapping
 // the cause) after a failure, and an error matching net.ErrClosed if the
 // engine was already shut down. Cancelling ctx shuts the engine down as

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -407,8 +408,9 @@ func TestFaultBackoffStreakEndsRun(t *testing.T) {
 		t.Errorf("Run = %v, want an error naming 127.0.0.1:9 and wrapping ENOBUFS", err)
 	}
 	// Escalations at back-offs 8 and 16 are let through; the one at 24
-	// (the third) ends Run. Shutdown then empties the socket once.
-	if got, want := f.readCount(), 3*errpolicy.DefaultStreakLimit+1; got != want {
+	// (the third) ends Run. Closing the socket then reads past
+	// maxCloseErrors failures before it gives up emptying it.
+	if got, want := f.readCount(), 3*errpolicy.DefaultStreakLimit+maxCloseErrors; got != want {
 		t.Errorf("%d reads, want %d", got, want)
 	}
 	if st := h.e.Stats(); st.Restarts != 0 {
@@ -492,6 +494,10 @@ func TestFaultPanicOnceReadsOn(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("%d datagrams handled, want 180", got)
 		}
+	}
+	// The 100th batch panics after the last datagram was handled.
+	for deadline := time.Now().Add(5 * time.Second); h.e.loops[0].m.panics.Get() < 10 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Microsecond) // polling a counter
 	}
 	if got := h.e.loops[0].m.panics.Get(); got != 10 {
 		t.Errorf("%d panics, want 10", got)
@@ -607,5 +613,101 @@ func TestFaultUnknownErrnoNamed(t *testing.T) {
 	h.e.set.WritePrometheus(&b)
 	if want := `class="backoff",errno="EIO"} 1`; !strings.Contains(b.String(), want) {
 		t.Errorf("metrics do not count %s:\n%s", want, b.String())
+	}
+}
+
+// orderFake is a fakeReceiver that can isolate, close its intake and
+// report its queue, and records the order of those calls and of reads and
+// Close.
+type orderFake struct {
+	*fakeReceiver
+	mu    sync.Mutex
+	calls []string
+}
+
+func (o *orderFake) record(c string) {
+	o.mu.Lock()
+	o.calls = append(o.calls, c)
+	o.mu.Unlock()
+}
+
+func (o *orderFake) Read(b *batch.Batch) (int, error) {
+	n, err := o.fakeReceiver.Read(b)
+	o.record("read")
+	return n, err
+}
+func (o *orderFake) CloseIntake() error { o.record("close-intake"); return nil }
+func (o *orderFake) Isolate() error     { o.record("isolate"); return nil }
+func (o *orderFake) QueueInfo() (platform.QueueInfo, error) {
+	o.record("drops")
+	return platform.QueueInfo{HasDrops: true}, nil
+}
+func (o *orderFake) Close() error { o.record("close"); return o.fakeReceiver.Close() }
+
+func (o *orderFake) sequence() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []string
+	for _, c := range o.calls { // runs of one call as one
+		if len(out) > 0 && out[len(out)-1] == c {
+			continue
+		}
+		out = append(out, c)
+	}
+	return strings.Join(out, " ")
+}
+
+// TestCloseEmptiesThenCountsDrops: a socket the loop ends on after a
+// hang-up (a read shutdown leaves the queue readable) is isolated, read
+// until empty with every datagram delivered, and only then is its drop
+// count read and the socket closed; at Shutdown the same, after the
+// intake was closed.
+func TestCloseEmptiesThenCountsDrops(t *testing.T) {
+	hangup := fmt.Errorf("recvmmsg: %w", errpolicy.ErrHangUp)
+	fakes := make(chan *orderFake, 2)
+	opened := 0
+	handled := make(chan int, 100)
+	e, err := New(Config{
+		Addr: "udp4://127.0.0.1:9", Loops: 1,
+		Handler:        HandlerFunc(func(_ *Writer, b Batch) { handled <- b.Len() }),
+		RestartBackoff: errpolicy.BackoffSchedule{Initial: time.Microsecond, Max: time.Microsecond},
+		listen: func(string, string, platform.Options) (platform.Receiver, error) {
+			o := &orderFake{fakeReceiver: newFake(nil, nil)}
+			if opened++; opened == 1 {
+				o.steps = []step{{err: hangup}, {n: 5}, {n: 7}}
+			}
+			fakes <- o
+			return o, nil
+		},
+		policy: errpolicy.Linux,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- e.Run(context.Background()) }()
+	first := <-fakes
+	for got := 0; got < 12; {
+		select {
+		case n := <-handled:
+			got += n
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of the 12 datagrams queued behind the hang-up delivered", got)
+		}
+	}
+	second := <-fakes // re-opened
+	if got, want := first.sequence(), "read isolate read drops close"; got != want {
+		t.Errorf("closing after a hang-up: %q, want %q", got, want)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-ran; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got, want := second.sequence(), "close-intake read isolate read drops close"; got != want {
+		t.Errorf("closing at Shutdown: %q, want %q", got, want)
 	}
 }

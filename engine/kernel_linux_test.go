@@ -175,3 +175,39 @@ func TestKernelICMPConnected(t *testing.T) {
 		t.Errorf("udprx_errors_total{class=count,errno=ECONNREFUSED} = %d, want 1", got)
 	}
 }
+
+// TestKernelShutdownKeepsQueue: a socket shut down from outside while
+// thousands of datagrams are queued (more than one wake-up's read budget)
+// is re-opened, and every queued datagram is delivered first: a read
+// shutdown leaves the queue readable, and the engine empties a socket
+// before closing it.
+func TestKernelShutdownKeepsQueue(t *testing.T) {
+	h := newHeld()
+	e := startEngine(t, Config{
+		Addr: "udp4://127.0.0.1:0", Loops: 1, Handler: h, RecvBuffer: 4 << 20,
+		RestartBackoff: errpolicy.BackoffSchedule{Initial: time.Millisecond, Max: 10 * time.Millisecond},
+	})
+	conn, err := net.DialUDP("udp", nil, e.Addr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("hold"))
+	<-h.entered
+	const queued = 3000
+	for range queued {
+		if _, err := conn.Write([]byte("queued")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unix.Shutdown(socketFD(t, e.Addr().(*net.UDPAddr).Port), unix.SHUT_RD) // ENOTCONN, and takes effect
+	close(h.release)
+	deadline := time.Now().Add(10 * time.Second)
+	for (h.count() < 1+queued || e.Stats().Restarts < 1) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond) // polling counters
+	}
+	st := e.Stats()
+	if got := h.count(); got != 1+queued || st.Restarts != 1 || st.KernelDrops != 0 {
+		t.Errorf("%d of %d delivered; %d restarts, %d kernel drops; want all, 1, 0", got, 1+queued, st.Restarts, st.KernelDrops)
+	}
+}

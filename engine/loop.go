@@ -187,8 +187,9 @@ func (l *loop) emptyForClose(r platform.Receiver, deliver bool) {
 	}
 }
 
-// maxCloseErrors bounds the one-shot errors (ICMP, EINTR) empty reads
-// past: more in a row means they are not one-shot.
+// maxCloseErrors bounds the errors in a row that empty reads past without
+// waiting (one-shot ICMP errors, EINTR, a passing ENOBUFS): more in a row
+// means they will not pass.
 const maxCloseErrors = errpolicy.DefaultRetryLimit
 
 // empty reads what r still has queued, for closeReceiver: until a read
@@ -196,12 +197,14 @@ const maxCloseErrors = errpolicy.DefaultRetryLimit
 // than full when not (a flood could go on forever). Each batch is
 // delivered, or counted as discarded when deliver is false or Shutdown's
 // ctx has ended. It returns the error of the read that ended it, if one
-// did; one-shot errors are counted and read past.
+// did; other errors are counted and read past, up to maxCloseErrors in a
+// row.
 func (l *loop) empty(r platform.Receiver, deliver, bounded bool) error {
 	errs := 0
 	for {
 		n, err := r.Read(l.b)
 		if n > 0 {
+			errs = 0
 			if deliver && !l.e.abort.Load() {
 				l.deliver(n) // the loop is ending: a panic is only counted
 			} else {
@@ -211,7 +214,7 @@ func (l *loop) empty(r platform.Receiver, deliver, bounded bool) error {
 		if err != nil {
 			d := l.e.cfg.policy.Classify(err)
 			l.m.error(d)
-			if errs++; (d.Verdict == errpolicy.Count || d.Verdict == errpolicy.Retry) && errs < maxCloseErrors {
+			if errs++; d.Verdict != errpolicy.Fatal && d.Verdict != errpolicy.Stop && errs < maxCloseErrors {
 				continue
 			}
 			return err

@@ -307,3 +307,99 @@ func TestHandlerPanicKeepsQueue(t *testing.T) {
 		})
 	}
 }
+
+// TestShutdownDeadlineCountsDiscarded: when Shutdown's ctx ends while the
+// handler holds the loop, what the socket still has queued is read and
+// counted as discarded, not closed away uncounted: every datagram is
+// either delivered or in Stats.Discarded.
+func TestShutdownDeadlineCountsDiscarded(t *testing.T) {
+	if platform.NativeBackend == "" {
+		t.Skip("the portable backend cannot read without blocking")
+	}
+	h := newHeld()
+	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, BatchSize: 1, RecvBuffer: 1 << 20, Handler: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- e.Run(context.Background()) }()
+	conn, err := net.DialUDP("udp", nil, e.Addr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("hold"))
+	<-h.entered
+	const queued = 500
+	for range queued {
+		conn.Write([]byte("queued"))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	var se *ShutdownError
+	if err := e.Shutdown(ctx); !errors.As(err, &se) || se.Step != "drain" {
+		t.Fatalf("Shutdown = %v, want a drain cut short", err)
+	}
+	close(h.release)
+	select {
+	case <-ran:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for e.finished.Load() < 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond) // polling for the loop's end
+	}
+	st := e.Stats()
+	if st.Discarded == 0 || st.Datagrams+st.Discarded != 1+queued || st.KernelDrops != 0 {
+		t.Errorf("Stats: %d delivered + %d discarded (%d kernel drops), want some discarded and %d in all",
+			st.Datagrams, st.Discarded, st.KernelDrops, 1+queued)
+	}
+}
+
+// TestPanicStopsDrains: with Config.PanicStops a panic ends Run with the
+// *PanicError, after the shutdown has drained what was queued behind the
+// panicking batch into the handler.
+func TestPanicStopsDrains(t *testing.T) {
+	if platform.NativeBackend == "" {
+		t.Skip("needs a native backend: the portable one holds no queue of its own")
+	}
+	held := newHeld()
+	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, BatchSize: 1, RecvBuffer: 1 << 20, PanicStops: true,
+		Handler: HandlerFunc(func(_ *Writer, b Batch) {
+			if string(b.At(0).Payload) == "boom" {
+				panic("boom")
+			}
+			held.HandleBatch(nil, b)
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- e.Run(context.Background()) }()
+	conn, err := net.DialUDP("udp", nil, e.Addr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("hold"))
+	<-held.entered
+	conn.Write([]byte("boom"))
+	const queued = 300
+	for range queued {
+		conn.Write([]byte("after"))
+	}
+	close(held.release)
+	select {
+	case err := <-ran:
+		var pe *PanicError
+		if !errors.As(err, &pe) || pe.Value != "boom" {
+			t.Errorf("Run = %v, want the handler's panic", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after the panic")
+	}
+	if got := held.count(); got != 1+queued {
+		t.Errorf("%d datagrams handled by the time Run returned, want %d", got, 1+queued)
+	}
+}

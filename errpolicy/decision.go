@@ -65,6 +65,6 @@ var sentinels = [...]sentinel{
 // Reasons for errors that match no row.
 const (
 	reasonKernelInternal = "Linux kernel-internal code (include/linux/errno.h, 512 to MAX_ERRNO 4095) leaked to user space, as ERESTARTSYS does after an interrupted partial recvmmsg (docs/kernel.md): never fatal, call again"
-	reasonUnknownErrno   = "errno in no row: back off rather than spin or give up; a Streak re-opens the socket if it persists"
-	reasonNoErrno        = "no errno and no known sentinel in the chain: back off rather than spin or give up; a Streak re-opens the socket if it persists"
+	reasonUnknownErrno   = "errno in no row: back off rather than spin or give up; a Streak escalates if it persists"
+	reasonNoErrno        = "no errno and no known sentinel in the chain: back off rather than spin or give up; a Streak escalates if it persists"
 )

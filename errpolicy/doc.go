@@ -33,8 +33,9 @@
 // A [Streak] turns a run of failures with no successful read between them into
 // a stronger verdict, so that no error is retried without bound: immediate
 // re-reads become [Backoff] after [DefaultRetryLimit] in a row, and
-// [DefaultStreakLimit] back-offs without a datagram become [Fatal], which makes
-// the supervisor re-open the socket. [BackoffSchedule] spaces the waits with
+// [DefaultStreakLimit] back-offs without a datagram become [Fatal]: an
+// escalation, which the engine bounds with Config.MaxRestarts while reading on
+// the same socket (a new socket cures no error that backs off). [BackoffSchedule] spaces the waits with
 // exponential growth and equal jitter. [Suppressor] logs the first occurrence
 // of each kind of error and then only counted summaries.
 //
@@ -49,7 +50,9 @@
 //	case errpolicy.Backoff:
 //		<-clock.After(backoff.Next())
 //	case errpolicy.Fatal:
-//		// end the loop; the supervisor re-opens the socket
+//		// d.Verdict == Fatal: the socket is broken; end the loop and
+//		// re-open it. Escalated from Backoff: keep the socket, count
+//		// the escalation, back off and read on.
 //	case errpolicy.Stop:
 //		// end the loop
 //	}

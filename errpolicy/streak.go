@@ -6,8 +6,10 @@ const (
 	// between them make the last one Fatal. With the default
 	// [BackoffSchedule] the seven waits before the eighth add up to 0.64 to
 	// 1.27 s: long enough for a transient shortage (ENOBUFS, ENOMEM,
-	// EMFILE) to clear, short enough that a socket broken in a way no table
-	// knows is re-opened within about a second rather than retried forever.
+	// EMFILE) to clear, short enough that a failure that lasts is escalated
+	// within about a second (the engine then counts it against
+	// Config.MaxRestarts and reads on at the schedule's cap; it re-opens only
+	// for errors whose own verdict is Fatal).
 	DefaultStreakLimit = 8
 	// DefaultRetryLimit is how many immediate re-reads in a row (Retry or
 	// Count verdicts, with no datagram read, no Wait and no Backoff between
@@ -25,7 +27,8 @@ const (
 // Observe returns the decision's verdict unchanged except in two cases:
 //
 //   - Backoff: the Limit-th Backoff since the last [Streak.Success] becomes
-//     Fatal, so the supervisor re-opens a socket that keeps failing. Retry,
+//     Fatal: an escalation, for the caller to bound (the engine reads on
+//     the same socket, and counts it against Config.MaxRestarts). Retry,
 //     Count and Wait verdicts in between do not restart the count; only a
 //     datagram does.
 //   - Retry and Count: both mean "read again at once". The RetryLimit+1-th of

@@ -31,7 +31,7 @@ const (
 // (bsd/netinet/ip_input.c).
 var Darwin = newTable("darwin", 0, 0, []Row{
 	{darwinEPERM, "EPERM", Backoff,
-		"not ICMP-derived on receive: a sandbox or MAC policy refusing the call, which may be lifted; back off, a Streak re-opens if it lasts"},
+		"not ICMP-derived on receive: a sandbox or MAC policy refusing the call, which may be lifted; back off, a Streak escalates if it lasts"},
 	{darwinEINTR, "EINTR", Retry,
 		"a signal interrupted the call before anything was read; nothing was lost: call again"},
 	{darwinEBADF, "EBADF", Fatal,
@@ -39,7 +39,7 @@ var Darwin = newTable("darwin", 0, 0, []Row{
 	{darwinENOMEM, "ENOMEM", Backoff,
 		"the kernel could not allocate memory for the call; pressure passes with time, an immediate retry adds to it"},
 	{darwinEACCES, "EACCES", Backoff,
-		"not ICMP-derived on darwin: a MAC or sandbox policy refusing the receive, which lasts; back off, a Streak re-opens if it lasts"},
+		"not ICMP-derived on darwin: a MAC or sandbox policy refusing the receive, which lasts; back off, a Streak escalates if it lasts"},
 	{darwinEFAULT, "EFAULT", Fatal,
 		"a buffer or msghdr address the loop passed is invalid: its memory is corrupt or released; never touch it again"},
 	{darwinEINVAL, "EINVAL", Fatal,
@@ -57,7 +57,7 @@ var Darwin = newTable("darwin", 0, 0, []Row{
 	{darwinENOPROTOOPT, "ENOPROTOOPT", Count,
 		"ICMP parameter problem on a connected socket (inetctlerrmap PRC_PARAMPROB); one-shot, pre-empts queued data: count and read on"},
 	{darwinENETDOWN, "ENETDOWN", Backoff,
-		"no ICMP type maps to it: a local interface is down, which lasts; wait, and a Streak re-opens against the current interfaces"},
+		"no ICMP type maps to it: a local interface is down, which lasts; wait, and a Streak escalates if it lasts"},
 	{darwinENETUNREACH, "ENETUNREACH", Count,
 		"no route for an earlier send on a connected socket, reported once through so_error; the socket stays usable: count and read on"},
 	{darwinECONNRESET, "ECONNRESET", Count,

@@ -33,7 +33,7 @@ const (
 // sys/netinet/ip_icmp.c and ip_input.c.
 var FreeBSD = newTable("freebsd", 0, 0, []Row{
 	{freebsdEPERM, "EPERM", Backoff,
-		"not ICMP-derived on receive: a MAC policy or capsicum refusing the call, which may be lifted; back off, a Streak re-opens if it lasts"},
+		"not ICMP-derived on receive: a MAC policy or capsicum refusing the call, which may be lifted; back off, a Streak escalates if it lasts"},
 	{freebsdEINTR, "EINTR", Retry,
 		"a signal interrupted the call before anything was read; nothing was lost: call again"},
 	{freebsdEBADF, "EBADF", Fatal,
@@ -41,7 +41,7 @@ var FreeBSD = newTable("freebsd", 0, 0, []Row{
 	{freebsdENOMEM, "ENOMEM", Backoff,
 		"the kernel could not allocate memory for the call; pressure passes with time, an immediate retry adds to it"},
 	{freebsdEACCES, "EACCES", Backoff,
-		"not ICMP-derived on FreeBSD: a MAC policy refusing the receive (mac_socket_check_receive), which lasts; back off, a Streak re-opens if it lasts"},
+		"not ICMP-derived on FreeBSD: a MAC policy refusing the receive (mac_socket_check_receive), which lasts; back off, a Streak escalates if it lasts"},
 	{freebsdEFAULT, "EFAULT", Fatal,
 		"a buffer or msghdr address the loop passed is invalid: its memory is corrupt or released; never touch it again"},
 	{freebsdEINVAL, "EINVAL", Fatal,
@@ -59,7 +59,7 @@ var FreeBSD = newTable("freebsd", 0, 0, []Row{
 	{freebsdENOPROTOOPT, "ENOPROTOOPT", Count,
 		"ICMP parameter problem on a connected socket; one-shot, pre-empts queued data: count and read on"},
 	{freebsdENETDOWN, "ENETDOWN", Backoff,
-		"no ICMP type maps to it: a local interface is down, which lasts; wait, and a Streak re-opens against the current interfaces"},
+		"no ICMP type maps to it: a local interface is down, which lasts; wait, and a Streak escalates if it lasts"},
 	{freebsdENETUNREACH, "ENETUNREACH", Count,
 		"no route for an earlier send on a connected socket, reported once through so_error; the socket stays usable: count and read on"},
 	{freebsdECONNRESET, "ECONNRESET", Count,

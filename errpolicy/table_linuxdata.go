@@ -50,7 +50,7 @@ const (
 // icmp_err_convert (net/ipv4/icmp.c) and icmpv6_err_convert (net/ipv6/icmp.c).
 var Linux = newTable("linux", linuxKernelInternalMin, linuxKernelInternalMax, []Row{
 	{linuxEPERM, "EPERM", Backoff,
-		"not ICMP-derived on receive: a seccomp or LSM policy refusing the call, which may be lifted; back off, a Streak re-opens if it lasts"},
+		"not ICMP-derived on receive: a seccomp or LSM policy refusing the call, which may be lifted; back off, a Streak escalates if it lasts"},
 	{linuxEINTR, "EINTR", Retry,
 		"a signal interrupted the call before anything was read; nothing was lost: call again"},
 	{linuxEBADF, "EBADF", Fatal,
@@ -82,7 +82,7 @@ var Linux = newTable("linux", linuxKernelInternalMin, linuxKernelInternalMax, []
 	{linuxEOPNOTSUPP, "EOPNOTSUPP", Count,
 		"ICMP source route failed (icmp_err_convert); one-shot. If it repeats (an unsupported flag), a Streak turns it into backoff"},
 	{linuxENETDOWN, "ENETDOWN", Backoff,
-		"no ICMP type maps to it: a local interface is down, which lasts; wait, and a Streak re-opens against the current interfaces"},
+		"no ICMP type maps to it: a local interface is down, which lasts; wait, and a Streak escalates if it lasts"},
 	{linuxENETUNREACH, "ENETUNREACH", Count,
 		"ICMP network unreachable for an earlier send; one-shot, pre-empts queued data: backing off only drops more (docs/kernel.md)"},
 	{linuxECONNRESET, "ECONNRESET", Count,

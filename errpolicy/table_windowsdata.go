@@ -49,7 +49,7 @@ var Windows = newTable("windows", 0, 0, []Row{
 	{windowsWSAEOPNOTSUPP, "WSAEOPNOTSUPP", Backoff,
 		"MSG_OOB or another flag a datagram socket does not support; it repeats: back off, a Streak ends the loop"},
 	{windowsWSAENETDOWN, "WSAENETDOWN", Backoff,
-		"the network subsystem has failed (recvfrom documentation); give it time, a Streak re-opens if it lasts"},
+		"the network subsystem has failed (recvfrom documentation); give it time, a Streak escalates if it lasts"},
 	{windowsWSAENETUNREACH, "WSAENETUNREACH", Count,
 		"not documented for receive; where a provider reports it, it is ICMP-derived as on the other platforms: one-shot, count and read on"},
 	{windowsWSAENETRESET, "WSAENETRESET", Count,

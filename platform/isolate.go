@@ -7,7 +7,9 @@ package platform
 // filter drops, up to the moment it is closed, so a drop count read just
 // before Close misses those that arrive in between; after Isolate none
 // arrive. Only for a socket about to be closed, and only for one the
-// caller opened: it changes the socket for everyone who shares it.
+// caller opened: it changes the socket for everyone who shares it. Where
+// a socket cannot be isolated (a unix socket) it returns an error and
+// changes nothing.
 type Isolator interface {
 	Isolate() error
 }

@@ -1,6 +1,8 @@
 package platform
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"os"
 
@@ -14,8 +16,9 @@ import (
 // connect rehashes the socket under the local address the route gave it
 // (ip4_datagram_connect, udp_lib_rehash), so from then on only a datagram
 // sent from the socket's own address and port could reach it: none does.
-// Datagrams already queued stay readable. A unix socket is left as it is
-// (nil): its senders name a path, not a flow the kernel re-steers.
+// Datagrams already queued stay readable. A unix socket cannot be
+// isolated (its senders name it directly): Isolate returns an error
+// matching errors.ErrUnsupported and leaves it as it is.
 func (r *linuxReceiver) Isolate() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -23,7 +26,7 @@ func (r *linuxReceiver) Isolate() error {
 		return net.ErrClosed
 	}
 	if !r.inet {
-		return nil
+		return fmt.Errorf("isolate a unix socket: %w", errors.ErrUnsupported)
 	}
 	sa, err := unix.Getsockname(r.fd)
 	if err != nil {

@@ -189,7 +189,8 @@ func trickle(t *testing.T, addr *net.UDPAddr, stop chan struct{}) *sync.WaitGrou
 
 // TestRecvUnderInjectedErrors runs `udpbench recv` under strace, which
 // fails every recvmmsg after the first two per thread with ENOTCONN or
-// ENOBUFS. The receiver must not spin and must not flood its log.
+// ENOBUFS. The receiver must not spin and must not flood its log, and
+// re-opens its socket only for ENOTCONN.
 func TestRecvUnderInjectedErrors(t *testing.T) {
 	strace, err := exec.LookPath("strace")
 	if err != nil {
@@ -216,8 +217,14 @@ func TestRecvUnderInjectedErrors(t *testing.T) {
 			if len(logs) > 6 {
 				t.Errorf("%d log lines in 8s of %s, want at most 6:\n%s", len(logs), errno, strings.Join(logs, "\n"))
 			}
-			if sum["errors"].(float64) == 0 || sum["restarts"].(float64) == 0 {
-				t.Errorf("summary reports errors %v, restarts %v: want both counted", sum["errors"], sum["restarts"])
+			if sum["errors"].(float64) == 0 {
+				t.Errorf("summary reports errors %v: want them counted", sum["errors"])
+			}
+			// ENOTCONN means the socket is broken: it is re-opened.
+			// ENOBUFS is a shortage a new socket would not cure: the
+			// loop backs off on the same socket, which keeps its queue.
+			if restarts := sum["restarts"].(float64); (errno == "ENOTCONN") != (restarts > 0) {
+				t.Errorf("summary reports %v restarts after %s: want some only for ENOTCONN", restarts, errno)
 			}
 		})
 	}
