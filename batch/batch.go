@@ -95,6 +95,12 @@ type Datagram struct {
 	IfIndex uint32
 	// Flags says whether the datagram or its metadata was truncated.
 	Flags Flags
+	// SrcName is the sender's address on a unix datagram socket: the
+	// path it is bound to, or an abstract name, which starts with a 0
+	// byte. It is nil for UDP, for a sender that is not bound (it cannot
+	// be answered), and where the reader does not report names (Linux
+	// does). Like Payload it points into the reader's memory.
+	SrcName []byte
 }
 
 // Truncated reports whether the kernel cut the datagram to fit its slot.
@@ -218,6 +224,9 @@ func (b *Batch) Bytes() int { return b.nbytes }
 // Truncated. Like Bytes it is counted as datagrams are appended, so a
 // loop's bookkeeping does not walk the batch a second time.
 func (b *Batch) NumTruncated() int { return b.ntrunc }
+
+// SetSrcName records the sender's unix socket name of datagram k.
+func (b *Batch) SetSrcName(k int, name []byte) { b.dgrams[k].SrcName = name }
 
 // Reset empties the Batch. The slots keep their memory.
 func (b *Batch) Reset() {

@@ -12,6 +12,10 @@ type Message struct {
 	Payload []byte
 	// To is the destination.
 	To netip.AddrPort
+	// ToName is the destination on a unix datagram socket (a path, or an
+	// abstract name starting with a 0 byte), in the Out's memory; nil
+	// for UDP.
+	ToName []byte
 	// From is the source address to send from: a reply's copy of the
 	// request's Datagram.Dst, so that a host with several addresses
 	// answers from the one the client used. The zero Addr lets the
@@ -34,7 +38,12 @@ type Out struct {
 	slots    [][]byte
 	msgs     []Message
 	slotSize int
+	names    [][MaxNameLen]byte // one per slot, for AppendNamed; allocated at its first call
 }
+
+// MaxNameLen is the longest unix socket name a Message can carry: the
+// size of struct sockaddr_un's sun_path on Linux (108 bytes).
+const MaxNameLen = 108
 
 // ErrOutFull is returned by Out.Append when every slot holds a message.
 var ErrOutFull = errors.New("batch: every send slot is in use")
@@ -119,11 +128,32 @@ func (o *Out) Append(p []byte, to netip.AddrPort, from netip.Addr, ifIndex uint3
 	return nil
 }
 
+// AppendNamed queues p for the unix datagram socket named name (a path,
+// or an abstract name starting with a 0 byte), as Append does for UDP.
+// The name is copied. It fails as Append does, and with an error
+// wrapping ErrTooLarge for a name longer than MaxNameLen.
+func (o *Out) AppendNamed(p, name []byte) error {
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("%w: unix socket name of %d bytes, at most %d", ErrTooLarge, len(name), MaxNameLen)
+	}
+	k := len(o.msgs)
+	if err := o.Append(p, netip.AddrPort{}, netip.Addr{}, 0); err != nil {
+		return err
+	}
+	if o.names == nil {
+		o.names = make([][MaxNameLen]byte, len(o.slots))
+	}
+	n := copy(o.names[k][:], name)
+	o.msgs[k].ToName = o.names[k][:n:n]
+	return nil
+}
+
 // Segmentable reports whether b can follow a in one segmented send (UDP
 // GSO): the same destination, source and interface, and a payload no
 // longer than a's. A run of such messages, all as long as the first but
 // the last, which may be shorter, is one datagram per segment on the
 // wire.
 func Segmentable(a, b *Message) bool {
-	return a.To == b.To && a.From == b.From && a.IfIndex == b.IfIndex && len(b.Payload) <= len(a.Payload)
+	return a.ToName == nil && b.ToName == nil && a.To == b.To && a.From == b.From && a.IfIndex == b.IfIndex &&
+		len(b.Payload) <= len(a.Payload)
 }

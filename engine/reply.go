@@ -61,14 +61,31 @@ func (w *Writer) Loop() int { return w.l.id }
 // a wildcard address from d.Dst, the address d was sent to, so that a
 // host with several addresses answers from the one the client used (see
 // Config.ReceiveOnly). It fails with ErrNoAddress when d has no source
-// (a unix datagram sender) and with an error wrapping ErrTooLarge when p
+// (an unbound unix datagram sender; a bound one is answered at its
+// name, d.SrcName, on Linux) and with an error wrapping ErrTooLarge when p
 // is longer than Config.ReplySize.
 func (w *Writer) Reply(d batch.Datagram, p []byte) error {
+	if d.SrcName != nil {
+		return w.queueNamed(p, d.SrcName)
+	}
 	if !d.Src.IsValid() {
 		w.l.m.sendDrop(labelNoAddress, 1)
 		return ErrNoAddress
 	}
 	return w.queue(p, d.Src, d.Dst, replyIfIndex(d))
+}
+
+// queueNamed queues p for a unix datagram socket's sender.
+func (w *Writer) queueNamed(p, name []byte) error {
+	o := w.outbox()
+	if o.Room() == 0 {
+		w.l.send(o)
+	}
+	if err := o.AppendNamed(p, name); err != nil {
+		w.l.m.sendDrop(labelTooBig, 1)
+		return fmt.Errorf("%w: %w (Config.ReplySize is %d)", ErrTooLarge, err, o.SlotSize())
+	}
+	return nil
 }
 
 // WriteTo queues p for to, sent from the loop's socket with the source
@@ -243,18 +260,33 @@ func (e *Engine) WriteTo(loop int, p []byte, to netip.AddrPort) error {
 // wildcard-bound socket. Only d's addresses are used: d may be a copy
 // whose Payload is gone. Errors are those of WriteTo.
 func (e *Engine) Reply(loop int, d batch.Datagram, p []byte) error {
+	if d.SrcName != nil {
+		return e.enqueueNamed(loop, p, d.SrcName)
+	}
 	return e.enqueue(loop, p, d.Src, d.Dst, replyIfIndex(d))
 }
 
+// enqueueNamed is enqueue for a unix datagram socket's sender.
+func (e *Engine) enqueueNamed(loop int, p, name []byte) error {
+	return e.push(loop, p, netip.AddrPort{}, netip.Addr{}, 0, name)
+}
+
 func (e *Engine) enqueue(loop int, p []byte, to netip.AddrPort, from netip.Addr, ifIndex uint32) error {
+	if (!to.IsValid() || to.Port() == 0) && loop >= 0 && loop < len(e.loops) {
+		e.loops[loop].m.sendDrop(labelNoAddress, 1)
+		return ErrNoAddress
+	}
+	return e.push(loop, p, to, from, ifIndex, nil)
+}
+
+// push appends a datagram to loop's inbox (for the unix socket name when
+// name is not nil) under its lock, and wakes the loop for the first
+// datagram queued since it last sent.
+func (e *Engine) push(loop int, p []byte, to netip.AddrPort, from netip.Addr, ifIndex uint32, name []byte) error {
 	if loop < 0 || loop >= len(e.loops) {
 		return fmt.Errorf("udprx: send on loop %d: the engine has loops 0 to %d", loop, len(e.loops)-1)
 	}
 	l := e.loops[loop]
-	if !to.IsValid() || to.Port() == 0 {
-		l.m.sendDrop(labelNoAddress, 1)
-		return ErrNoAddress
-	}
 	in := &l.in
 	in.mu.Lock()
 	if in.closed {
@@ -265,7 +297,12 @@ func (e *Engine) enqueue(loop int, p []byte, to netip.AddrPort, from netip.Addr,
 		in.front, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)
 		in.back, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)
 	}
-	err := in.front.Append(p, to, from, ifIndex)
+	var err error
+	if name != nil {
+		err = in.front.AppendNamed(p, name)
+	} else {
+		err = in.front.Append(p, to, from, ifIndex)
+	}
 	first := in.front.Len() == 1
 	in.mu.Unlock()
 	switch {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -62,12 +63,12 @@ type linuxReceiver struct {
 	bound *batch.Batch
 	hdrs  []unix.Mmsghdr // struct mmsghdr[]
 	iovs  []unix.Iovec   // struct iovec[], one per slot
-	// names is where each entry's source goes: struct sockaddr_in6, room
-	// for either UDP source. A unix datagram sender's address is longer
-	// (up to 110 bytes); the kernel copies only what fits and reports its
-	// full length in msg_namelen (net/socket.c move_addr_to_user), and
-	// decodeSockaddr reads neither: unix senders are reported as unknown.
-	names []unix.RawSockaddrInet6
+	// names is where each entry's source goes on a UDP socket: struct
+	// sockaddr_in6, room for either UDP source. unames is where it goes on
+	// a unix socket: struct sockaddr_un, whose sun_path is reported as
+	// Datagram.SrcName so that the sender can be answered.
+	names  []unix.RawSockaddrInet6
+	unames []unix.RawSockaddrUnix
 
 	// ctl holds one control buffer (msg_control) of ctlSize bytes per
 	// slot, for the control messages of a UDP socket (controlSpace). A
@@ -311,7 +312,7 @@ func (r *linuxReceiver) Read(b *batch.Batch) (int, error) {
 	// rest, which nothing has touched since.
 	hdrs := r.hdrs
 	for i := range hdrs[:r.got] {
-		hdrs[i].Hdr.Namelen = unix.SizeofSockaddrInet6
+		hdrs[i].Hdr.Namelen = r.nameSize()
 		hdrs[i].Hdr.SetControllen(r.ctlSize)
 		hdrs[i].Hdr.Flags = 0
 	}
@@ -353,10 +354,44 @@ func (r *linuxReceiver) deliver(b *batch.Batch) (int, error) {
 		if h.Hdr.Flags&unix.MSG_TRUNC != 0 {
 			f |= batch.Truncated
 		}
+		if !r.inet {
+			b.Append(i, min(int(h.Len), size), netip.AddrPort{}, f)
+			b.SetSrcName(b.Len()-1, unixName(&r.unames[i], h.Hdr.Namelen))
+			continue
+		}
 		b.Append(i, min(int(h.Len), size), decodeSockaddr(&r.names[i], h.Hdr.Namelen), f)
 	}
 	r.next = r.got
 	return b.Len(), nil
+}
+
+// nameSize is msg_namelen for the socket's kind of source address.
+func (r *linuxReceiver) nameSize() uint32 {
+	if r.inet {
+		return unix.SizeofSockaddrInet6
+	}
+	return unix.SizeofSockaddrUnix
+}
+
+// unixName returns the sun_path of a unix sender's address as the kernel
+// wrote it (net/unix/af_unix.c unix_copy_addr: namelen is
+// offsetof(struct sockaddr_un, sun_path) plus the name's length, with the
+// terminating 0 of a path, none for an abstract name, which starts with a
+// 0 byte), without that terminating 0; nil for an unbound sender
+// (namelen 2, the family alone).
+//
+//	struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; };
+func unixName(sa *unix.RawSockaddrUnix, namelen uint32) []byte {
+	const pathOff = 2 // sizeof(sa_family_t)
+	n := int(namelen) - pathOff
+	if n <= 0 {
+		return nil
+	}
+	path := unsafe.Slice((*byte)(unsafe.Pointer(&sa.Path[0])), min(n, len(sa.Path)))
+	if path[0] != 0 && path[len(path)-1] == 0 {
+		path = path[:len(path)-1]
+	}
+	return path
 }
 
 // appendControl appends entry i, which came with control messages: its
@@ -386,7 +421,10 @@ func (r *linuxReceiver) appendControl(b *batch.Batch, i, size int) bool {
 	if h.Hdr.Flags&unix.MSG_CTRUNC != 0 {
 		f |= batch.ControlTruncated
 	}
-	src := decodeSockaddr(&r.names[i], h.Hdr.Namelen)
+	var src netip.AddrPort
+	if r.inet {
+		src = decodeSockaddr(&r.names[i], h.Hdr.Namelen)
+	}
 	off := 0
 	if i == r.next {
 		off = r.off // 0 unless resuming a coalesced read
@@ -395,6 +433,9 @@ func (r *linuxReceiver) appendControl(b *batch.Batch, i, size int) bool {
 	room := b.Room()
 	if batch.Segments(n, c.gro) <= room {
 		b.AppendSegments(i, off, n, c.gro, src, f, c.meta)
+		if !r.inet {
+			b.SetSrcName(b.Len()-1, unixName(&r.unames[i], h.Hdr.Namelen))
+		}
 		r.off = 0
 		return true
 	}
@@ -430,14 +471,22 @@ func (r *linuxReceiver) bind(b *batch.Batch) error {
 	slots := b.Slots()
 	r.hdrs = make([]unix.Mmsghdr, len(slots))
 	r.iovs = make([]unix.Iovec, len(slots))
-	r.names = make([]unix.RawSockaddrInet6, len(slots))
+	if r.inet {
+		r.names = make([]unix.RawSockaddrInet6, len(slots))
+	} else {
+		r.unames = make([]unix.RawSockaddrUnix, len(slots))
+	}
 	r.ctl = make([]byte, len(slots)*r.ctlSize)
 	for i, s := range slots {
 		r.iovs[i].Base = &s[0]
 		r.iovs[i].SetLen(len(s))
 		h := &r.hdrs[i].Hdr
-		h.Name = (*byte)(unsafe.Pointer(&r.names[i]))
-		h.Namelen = unix.SizeofSockaddrInet6
+		if r.inet {
+			h.Name = (*byte)(unsafe.Pointer(&r.names[i]))
+		} else {
+			h.Name = (*byte)(unsafe.Pointer(&r.unames[i]))
+		}
+		h.Namelen = r.nameSize()
 		h.Iov = &r.iovs[i]
 		h.SetIovlen(1)
 		if r.ctlSize > 0 {

@@ -21,11 +21,11 @@ type sendState struct {
 	gso    bool
 	pin    bool // wildcard-bound UDP socket: send each message's From
 
-	hdrs  []unix.Mmsghdr          // struct mmsghdr[]: one per send
-	nmsgs []int                   // messages each send carries
-	iovs  []unix.Iovec            // struct iovec[]: one per message, a send's are consecutive
-	names []unix.RawSockaddrInet6 // struct sockaddr_in6 (or _in in its first bytes): one per send
-	ctl   []byte                  // sendCtlSize bytes per send
+	hdrs  []unix.Mmsghdr        // struct mmsghdr[]: one per send
+	nmsgs []int                 // messages each send carries
+	iovs  []unix.Iovec          // struct iovec[]: one per message, a send's are consecutive
+	names []unix.RawSockaddrAny // struct sockaddr_in6, _in or _un: one per send
+	ctl   []byte                // sendCtlSize bytes per send
 }
 
 // sendCtlSize is the control buffer of one send: a source address
@@ -68,7 +68,7 @@ func (s *sendState) grow(n int) {
 	s.hdrs = make([]unix.Mmsghdr, n)
 	s.nmsgs = make([]int, n)
 	s.iovs = make([]unix.Iovec, n)
-	s.names = make([]unix.RawSockaddrInet6, n)
+	s.names = make([]unix.RawSockaddrAny, n)
 	s.ctl = make([]byte, n*sendCtlSize)
 }
 
@@ -157,7 +157,11 @@ func (s *sendState) build(h int, msgs []batch.Message, first int) {
 	hdr.SetIovlen(len(iovs))
 	m := &msgs[0]
 	hdr.Name = (*byte)(unsafe.Pointer(&s.names[h]))
-	hdr.Namelen = encodeSockaddr(&s.names[h], m.To, s.family)
+	if m.ToName != nil {
+		hdr.Namelen = encodeUnixName(&s.names[h], m.ToName)
+	} else {
+		hdr.Namelen = encodeSockaddr((*unix.RawSockaddrInet6)(unsafe.Pointer(&s.names[h])), m.To, s.family)
+	}
 	ctl := s.ctl[h*sendCtlSize : (h+1)*sendCtlSize]
 	n := 0
 	if s.pin && m.From.IsValid() {
@@ -254,6 +258,18 @@ func encodeSockaddr(sa *unix.RawSockaddrInet6, to netip.AddrPort, family int) ui
 	p := (*[2]byte)(unsafe.Pointer(&sa.Port))
 	p[0], p[1] = byte(port>>8), byte(port)
 	return unix.SizeofSockaddrInet6
+}
+
+// encodeUnixName writes struct sockaddr_un for a unix socket name (a
+// path, or an abstract name starting with a 0 byte; at most
+// batch.MaxNameLen bytes, which is sun_path's size) and returns its
+// length: the family and the name, without a terminating 0, which the
+// kernel does not need (unix_mkname_bsd terminates a path itself).
+func encodeUnixName(sa *unix.RawSockaddrAny, name []byte) uint32 {
+	su := (*unix.RawSockaddrUnix)(unsafe.Pointer(sa))
+	*su = unix.RawSockaddrUnix{Family: unix.AF_UNIX}
+	n := copy(unsafe.Slice((*byte)(unsafe.Pointer(&su.Path[0])), len(su.Path)), name)
+	return uint32(2 + n)
 }
 
 // WaitWritable polls the socket for POLLOUT and the wake-up eventfd for
