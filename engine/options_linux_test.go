@@ -196,3 +196,19 @@ func TestDstAddrAndTimestamps(t *testing.T) {
 		t.Errorf("Timestamp %v, want about %v", ts, before)
 	}
 }
+
+// TestGROCarryOverDelivered: a super-packet of more segments than a
+// batch holds (128, from a local GSO sender, into batches of 64) is
+// delivered whole with no further traffic, even when the read budget ends
+// the burst with the rest still carried over in user space, where the
+// poller cannot see it.
+func TestGROCarryOverDelivered(t *testing.T) {
+	c := newCollector()
+	e := startEngine(t, Config{Addr: "udp4://127.0.0.1:0", Loops: 1, GRO: true, BatchSize: 1, ReadBudget: 1,
+		RecvBuffer: 1 << 20, Handler: c})
+	if !e.Stats().Loops[0].Socket.GRO {
+		t.Skip("the kernel refused UDP_GRO")
+	}
+	gsoSend(t, e.Addr().(*net.UDPAddr), 128, 64, 128)
+	c.waitFor(t, testContext(t), 128)
+}

@@ -163,6 +163,12 @@ func newNative(fd int, local net.Addr, info Info, inet, locked bool, release fun
 const sockEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
 
 func (r *linuxReceiver) Wait() (Event, error) {
+	if r.next < r.got {
+		// A coalesced read is still carried over in user space, where
+		// the poller cannot see it: readable now, without waiting for a
+		// datagram that may never come.
+		return Event{Events: Readable}, nil
+	}
 	if !r.armed {
 		ev := unix.EpollEvent{Events: sockEvents, Fd: int32(r.fd)}
 		if err := unix.EpollCtl(r.epfd, unix.EPOLL_CTL_MOD, r.fd, &ev); err != nil {
