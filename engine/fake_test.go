@@ -39,6 +39,7 @@ type fakeReceiver struct {
 	woken  bool
 	wake   chan struct{}
 	closed bool
+	send   *sendScript // the send side's script (sendfake_test.go); nil sends everything
 }
 
 func newFake(steps []step, repeat *step) *fakeReceiver {
@@ -97,7 +98,11 @@ func (f *fakeReceiver) Wake() error {
 func (f *fakeReceiver) LocalAddr() net.Addr {
 	return net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:9"))
 }
-func (f *fakeReceiver) Info() platform.Info { return platform.Info{Backend: "fake"} }
+func (f *fakeReceiver) Info() platform.Info {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return platform.Info{Backend: "fake", GSO: f.send != nil && f.send.gso}
+}
 func (f *fakeReceiver) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
