@@ -15,13 +15,9 @@ import (
 // connected sockets, which the kernel lets receive only from the address
 // they connected to: a reply from any other source never arrives.
 //
-// With Config.DstAddr every datagram carries its destination from the
-// first. Without it, destinations are turned on by the first reply
-// (Writer.Reply), so the replies to the datagrams read before that, the
-// socket's first batch, leave from the address the kernel chooses
-// (127.0.0.1 for 127.0.0.2 on lo): a warm-up exchange from an unconnected
-// client stands for that batch here, and every exchange after it must be
-// answered from the right address.
+// A wildcard-bound socket asks for every datagram's destination from the
+// moment it opens (unless Config.ReceiveOnly), so the very first request
+// is answered from the right address: no warm-up.
 func TestReplyFromDestination(t *testing.T) {
 	for _, tc := range []struct {
 		name, addr string
@@ -30,51 +26,31 @@ func TestReplyFromDestination(t *testing.T) {
 		{"udp4 0.0.0.0", "udp4://0.0.0.0:0", []string{"127.0.0.2", "127.0.0.1"}},
 		{"udp [::]", "udp://[::]:0", []string{"127.0.0.2", "::1", "127.0.0.1"}},
 	} {
-		for _, dstAddr := range []bool{true, false} {
-			name := tc.name + map[bool]string{true: " DstAddr", false: " lazy"}[dstAddr]
-			t.Run(name, func(t *testing.T) {
-				e := startEngine(t, Config{Addr: tc.addr, Loops: 1, Handler: bufferEcho, DstAddr: dstAddr})
-				if !e.Stats().Loops[0].Socket.PinsSource {
-					t.Fatal("a wildcard-bound socket does not pin sources")
-				}
-				port := e.Addr().(*net.UDPAddr).Port
-				if !dstAddr {
-					c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-					if err != nil {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startEngine(t, Config{Addr: tc.addr, Loops: 1, Handler: bufferEcho})
+			if info := e.Stats().Loops[0].Socket; !info.PinsSource || !info.PktInfo {
+				t.Fatalf("a wildcard-bound socket: PinsSource %v, PktInfo %v, want both", info.PinsSource, info.PktInfo)
+			}
+			port := e.Addr().(*net.UDPAddr).Port
+			for round := range 3 {
+				for _, host := range tc.clients {
+					a := netip.MustParseAddr(host)
+					network := "udp4"
+					if a.Is6() {
+						network = "udp6"
+					}
+					laddr := &net.UDPAddr{IP: a.AsSlice()}
+					c := dialT(t, network, laddr, net.UDPAddrFromAddrPort(netip.AddrPortFrom(a, uint16(port))))
+					msg := request(round)
+					if _, err := c.Write([]byte(msg)); err != nil {
 						t.Fatal(err)
 					}
-					defer c.Close()
-					if _, err := c.WriteToUDP([]byte("warm-up"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}); err != nil {
-						t.Fatal(err)
-					}
-					c.SetReadDeadline(time.Now().Add(5 * time.Second))
-					if _, _, err := c.ReadFromUDP(make([]byte, 64)); err != nil {
-						t.Fatalf("warm-up reply: %v", err)
-					}
-					if !e.Stats().Loops[0].Socket.PktInfo {
-						t.Fatal("the first reply did not turn destination addresses on")
+					if got := readReplies(t, c, 1, 2*time.Second); got[0] != msg {
+						t.Errorf("round %d, client of %s: reply %q, want %q", round, host, got[0], msg)
 					}
 				}
-				for round := range 3 {
-					for _, host := range tc.clients {
-						a := netip.MustParseAddr(host)
-						network := "udp4"
-						if a.Is6() {
-							network = "udp6"
-						}
-						laddr := &net.UDPAddr{IP: a.AsSlice()}
-						c := dialT(t, network, laddr, net.UDPAddrFromAddrPort(netip.AddrPortFrom(a, uint16(port))))
-						msg := request(round)
-						if _, err := c.Write([]byte(msg)); err != nil {
-							t.Fatal(err)
-						}
-						if got := readReplies(t, c, 1, 2*time.Second); got[0] != msg {
-							t.Errorf("round %d, client of %s: reply %q, want %q", round, host, got[0], msg)
-						}
-					}
-				}
-			})
-		}
+			}
+		})
 	}
 }
 
