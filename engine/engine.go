@@ -278,6 +278,9 @@ func (e *Engine) stop(ctx context.Context, ran bool) {
 	defer close(e.done)
 	if !ran {
 		e.closeReceivers() // no loop will: they never started
+		for _, l := range e.loops {
+			l.abandonInbox() // wakes writers waiting for room (WriteToWait)
+		}
 		e.stopStage()
 		e.stopErr = e.runHooks(ctx)
 		e.closeSockets()

@@ -242,7 +242,17 @@ type inbox struct {
 	mu     sync.Mutex
 	front  *batch.Out
 	back   *batch.Out
-	closed bool // the loop has ended for good
+	closed bool          // the loop has ended for good
+	room   chan struct{} // made by a waiting WriteToWait, closed when front is taken
+}
+
+// roomMade closes and forgets the channel WriteToWait callers wait on, if
+// any: the queue has room again, or is closed. The caller holds in.mu.
+func (in *inbox) roomMade() {
+	if in.room != nil {
+		close(in.room)
+		in.room = nil
+	}
 }
 
 // WriteTo queues p for to on loop's socket, from any goroutine; the loop
@@ -252,7 +262,20 @@ type inbox struct {
 // and ErrTooLarge as Writer.WriteTo does, and with an error matching
 // net.ErrClosed once the loop has stopped.
 func (e *Engine) WriteTo(loop int, p []byte, to netip.AddrPort) error {
-	return e.enqueue(loop, p, to, netip.Addr{}, 0)
+	return e.enqueue(nil, loop, p, to, netip.Addr{}, 0)
+}
+
+// WriteToWait is WriteTo for a caller that would rather wait than drop,
+// as a writer on a *net.UDPConn waits for room in the socket's send
+// buffer: while the loop's send queue is full it waits until the loop
+// takes the queue to send it, or until done is closed, and then fails
+// with ErrSendQueueFull, counted once. It never waits for the socket
+// itself: the loop does that (Config.SendTimeout).
+func (e *Engine) WriteToWait(done <-chan struct{}, loop int, p []byte, to netip.AddrPort) error {
+	if done == nil {
+		done = make(chan struct{}) // never closed: wait as long as it takes
+	}
+	return e.enqueue(done, loop, p, to, netip.Addr{}, 0)
 }
 
 // Reply queues p as the answer to d on loop's socket, from any goroutine,
@@ -260,10 +283,12 @@ func (e *Engine) WriteTo(loop int, p []byte, to netip.AddrPort) error {
 // wildcard-bound socket. Only d's addresses are used: d may be a copy
 // whose Payload is gone. Errors are those of WriteTo.
 func (e *Engine) Reply(loop int, d batch.Datagram, p []byte) error {
-	return e.enqueue(loop, p, d.Src, d.Dst, replyIfIndex(d))
+	return e.enqueue(nil, loop, p, d.Src, d.Dst, replyIfIndex(d))
 }
 
-func (e *Engine) enqueue(loop int, p []byte, to netip.AddrPort, from netip.Addr, ifIndex uint32) error {
+// enqueue queues p on loop's inbox. With a nil done it fails at once when
+// the inbox is full; otherwise it waits for room until done is closed.
+func (e *Engine) enqueue(done <-chan struct{}, loop int, p []byte, to netip.AddrPort, from netip.Addr, ifIndex uint32) error {
 	if loop < 0 || loop >= len(e.loops) {
 		return fmt.Errorf("udprx: send on loop %d: the engine has loops 0 to %d", loop, len(e.loops)-1)
 	}
@@ -273,18 +298,37 @@ func (e *Engine) enqueue(loop int, p []byte, to netip.AddrPort, from netip.Addr,
 		return ErrNoAddress
 	}
 	in := &l.in
-	in.mu.Lock()
-	if in.closed {
+	var err error
+	var first bool
+	for {
+		in.mu.Lock()
+		if in.closed {
+			in.mu.Unlock()
+			return fmt.Errorf("udprx: send on loop %d: %w", loop, net.ErrClosed)
+		}
+		if in.front == nil {
+			in.front, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)
+			in.back, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)
+		}
+		err = in.front.Append(p, to, from, ifIndex)
+		first = in.front.Len() == 1
+		if done == nil || !errors.Is(err, batch.ErrOutFull) {
+			in.mu.Unlock()
+			break
+		}
+		if in.room == nil {
+			in.room = make(chan struct{})
+		}
+		room := in.room
 		in.mu.Unlock()
-		return fmt.Errorf("udprx: send on loop %d: %w", loop, net.ErrClosed)
+		l.wake() // the loop may not know the queue is full
+		select {
+		case <-room:
+			continue
+		case <-done:
+		}
+		break
 	}
-	if in.front == nil {
-		in.front, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)
-		in.back, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)
-	}
-	err := in.front.Append(p, to, from, ifIndex)
-	first := in.front.Len() == 1
-	in.mu.Unlock()
 	switch {
 	case errors.Is(err, batch.ErrOutFull):
 		l.m.sendDrop(labelQueueFull, 1)
@@ -308,6 +352,7 @@ func (l *loop) flushInbox() {
 		return
 	}
 	in.front, in.back = in.back, in.front
+	in.roomMade()
 	in.mu.Unlock()
 	l.send(in.back)
 }
@@ -318,6 +363,7 @@ func (l *loop) closeInbox() {
 	l.flushInbox()
 	l.in.mu.Lock()
 	l.in.closed = true
+	l.in.roomMade()
 	q := l.in.front
 	l.in.mu.Unlock()
 	if q != nil && q.Len() > 0 {
@@ -332,6 +378,7 @@ func (l *loop) abandonInbox() {
 	l.in.mu.Lock()
 	defer l.in.mu.Unlock()
 	l.in.closed = true
+	l.in.roomMade()
 	if q := l.in.front; q != nil && q.Len() > 0 {
 		l.m.sendDrop("gone", q.Len())
 		q.Reset()

@@ -55,12 +55,11 @@ type Config struct {
 //     (Stats.AppDrops, udprx_app_drops_total) instead of letting the
 //     kernel drop it unseen; datagrams still queued at Close are counted
 //     the same way.
-//   - A write never blocks on the socket: when the loop's send queue
-//     (Engine.SendQueue) is full it fails with an error wrapping
-//     engine.ErrSendQueueFull, as if the kernel had refused it, and send
-//     errors past the queue (an ICMP-refused destination, a full send
-//     buffer past Engine.SendTimeout) are counted by the engine
-//     (Stats.SendDrops), not returned.
+//   - A write returns once its datagram is in the loop's send queue
+//     (waiting while that is full); send errors past the queue (an
+//     ICMP-refused destination, a full send buffer past
+//     Engine.SendTimeout) are counted by the engine (Stats.SendDrops),
+//     not returned.
 //   - No control messages: ECN marks and the packet info of received
 //     datagrams are not passed up (ReadMsgUDPAddrPort returns no oob),
 //     WriteMsgUDPAddrPort refuses oob, and there is no SyscallConn, so
@@ -263,11 +262,13 @@ func fill(m *ipv4.Message, j *engine.Job) {
 
 // WriteToUDPAddrPort queues b for addr on one of the engine's sockets
 // (round robin over the loops); it is sent in that loop's next send
-// batch. It returns len(b) once queued. It fails, without blocking, with
-// an error wrapping engine.ErrSendQueueFull when the loop's send queue is
-// full, engine.ErrTooLarge for a datagram longer than Engine.ReplySize,
-// engine.ErrNoAddress for an invalid address or port 0. It allocates
-// nothing.
+// batch. It returns len(b) once queued. While the loop's send queue
+// (Engine.SendQueue) is full it waits, as a *net.UDPConn writer waits for
+// room in the send buffer, until the loop takes the queue, the write
+// deadline passes (a timeout error) or the Conn is closed
+// (net.ErrClosed). It fails with engine.ErrTooLarge for a datagram longer
+// than Engine.ReplySize and engine.ErrNoAddress for an invalid address or
+// port 0. It allocates nothing.
 func (c *Conn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	select {
 	case <-c.closing:
@@ -282,9 +283,12 @@ func (c *Conn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	if c.loops > 1 {
 		loop = int(c.next.Add(1) % uint32(c.loops))
 	}
-	if err := c.e.WriteTo(loop, b, addr); err != nil {
-		if errors.Is(err, net.ErrClosed) {
+	if err := c.e.WriteToWait(c.wd.wait(), loop, b, addr); err != nil {
+		switch {
+		case errors.Is(err, net.ErrClosed):
 			err = net.ErrClosed
+		case errors.Is(err, engine.ErrSendQueueFull):
+			err = os.ErrDeadlineExceeded // waited for room until the deadline
 		}
 		return 0, c.opError("write", net.UDPAddrFromAddrPort(addr), err)
 	}
@@ -350,7 +354,7 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 }
 
 // SetWriteDeadline sets the deadline for writes, as SetReadDeadline does
-// for reads. Writes never wait, so only a deadline already past matters.
+// for reads: a write waits only for room in a full send queue.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
 	c.wd.set(t)
 	return nil
