@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -36,7 +37,8 @@ type Workers struct {
 // buffer Config.DatagramSize bytes, allocated by New, which also starts
 // the workers. fn is called for each datagram on a worker goroutine, one
 // at a time per worker; the Job is released when fn returns, so fn must
-// not keep it or its Payload.
+// not keep it or its Payload. A panic in fn is recovered and counted as a
+// handler panic; the worker goes on.
 func NewWorkers(n, queue int, fn func(j *Job)) *Workers {
 	return &Workers{n: n, size: queue, fn: fn}
 }
@@ -69,9 +71,28 @@ func (ws *Workers) attach(e *Engine) error {
 func (ws *Workers) work(h *handoff) {
 	defer ws.wg.Done()
 	for j := range h.ready {
-		ws.fn(j)
+		ws.call(j)
 		h.release(j)
 	}
+}
+
+// call runs the work function on j. A panic in it is recovered, counted
+// as a handler panic of j's loop (udprx_handler_panics_total) and logged;
+// the worker goes on with the next datagram, as the loop would not be
+// helped by ending it. Config.PanicStops stops the engine instead.
+func (ws *Workers) call(j *Job) {
+	defer func() {
+		if p := recover(); p != nil {
+			l := ws.e.loops[j.loop]
+			l.m.panics.Inc()
+			pe := &PanicError{Value: p, Stack: debug.Stack()}
+			ws.e.log.Error("work function panicked", "loop", l.id, "addr", ws.e.addr.String(), "err", pe)
+			if ws.e.cfg.PanicStops {
+				ws.e.fail(pe)
+			}
+		}
+	}()
+	ws.fn(j)
 }
 
 // HandleBatch queues copies of b's datagrams for the loop's workers (the

@@ -224,3 +224,33 @@ func TestWorkersSteadyStateAllocs(t *testing.T) {
 		t.Error("no worker saw a datagram: the test measured nothing")
 	}
 }
+
+// TestWorkersPanic checks that a panicking work function is counted as a
+// handler panic and its worker goes on with the next datagram.
+func TestWorkersPanic(t *testing.T) {
+	var handled atomic.Int64
+	e := startEngine(t, Config{Addr: "udp4://127.0.0.1:0", Loops: 1, Handler: NewWorkers(1, 16, func(j *Job) {
+		if string(j.Datagram.Payload) == "boom" {
+			panic("boom")
+		}
+		handled.Add(1)
+	})})
+	conn, err := net.DialUDP("udp", nil, e.Addr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("boom"))
+	conn.Write([]byte("fine"))
+	ctx := testContext(t)
+	for handled.Load() < 1 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the worker did not go on after a panic (panics %d)", e.loops[0].m.panics.Get())
+		case <-time.After(time.Millisecond): // polling a condition with a deadline
+		}
+	}
+	if got := e.loops[0].m.panics.Get(); got != 1 {
+		t.Errorf("udprx_handler_panics_total = %d, want 1", got)
+	}
+}
