@@ -32,6 +32,7 @@ type Engine struct {
 	loops   []*loop
 	set     *metrics.Set
 	log     *slog.Logger
+	stage   stage // cfg.Handler, when it hands datagrams to other goroutines
 
 	mu       sync.Mutex // orders Run's start against Shutdown
 	started  bool       // Run was called, or Shutdown ran first
@@ -121,6 +122,13 @@ func New(cfg Config) (*Engine, error) {
 				"loop", i, "requested", info.RecvBufferRequested, "granted", info.RecvBufferGranted,
 				"hint", "raise net.core.rmem_max or run with CAP_NET_ADMIN")
 		}
+	}
+	if st, ok := cfg.Handler.(stage); ok {
+		if err := st.attach(e); err != nil {
+			e.closeReceivers()
+			return nil, err
+		}
+		e.stage = st
 	}
 	e.set.NewGauge("udprx_loops_running", func() float64 { return float64(e.running.Load()) })
 	if cfg.Metrics != nil {
@@ -326,6 +334,10 @@ func (e *Engine) stop(ctx context.Context, ran bool) {
 	defer close(e.done)
 	if !ran {
 		e.closeReceivers() // no loop will: they never started
+		for _, l := range e.loops {
+			l.abandonInbox() // wakes writers waiting for room (WriteToWait)
+		}
+		e.stopStage()
 		e.stopErr = e.runHooks(ctx)
 		e.closeSockets()
 		return
@@ -343,8 +355,17 @@ func (e *Engine) stop(ctx context.Context, ran bool) {
 		e.stopErr = &ShutdownError{Step: "drain", Unfinished: len(e.loops) - int(e.finished.Load()), Err: ctx.Err()}
 		return
 	}
+	e.stopStage()
 	e.stopErr = e.runHooks(ctx)
 	e.closeSockets()
+}
+
+// stopStage ends the hand-off stage's goroutines (Workers) once every
+// loop has ended, before the stop hooks run.
+func (e *Engine) stopStage() {
+	if e.stage != nil {
+		e.stage.stop()
+	}
 }
 
 // runHooks runs the stop hooks, last registered first. A hook's error does
@@ -505,5 +526,8 @@ func (e *Engine) writeMetrics(w io.Writer) {
 	for _, l := range e.loops {
 		l.m.writeFill(w)
 		l.writeSocket(w)
+	}
+	if e.stage != nil {
+		e.stage.writeMetrics(w)
 	}
 }

@@ -121,6 +121,11 @@ func (l *loop) closeReceiver(mode closeMode) {
 	}
 	if mode != closeNoRead {
 		l.emptyForClose(r, mode == closeDeliver)
+		if l.e.stage != nil && l.e.stopping.Load() {
+			// At a stop, what was handed off (the drained datagrams
+			// among it) is done and answered before the socket closes.
+			l.e.stage.drainLoop(l)
+		}
 		// What other goroutines queued leaves on this socket while it
 		// is open: at a stop, replies to what was drained among it.
 		l.flushInbox()

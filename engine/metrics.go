@@ -39,6 +39,8 @@ type loopMetrics struct {
 	sendCalls   *metrics.Counter
 	sendDrops   *metrics.Counter // all reasons, for Stats
 	gsoDisabled *metrics.Counter
+
+	appDrops *metrics.Counter // hand-off queue full (Queue, Workers)
 }
 
 func newLoopMetrics(set *metrics.Set, loop int) *loopMetrics {
@@ -61,6 +63,8 @@ func newLoopMetrics(set *metrics.Set, loop int) *loopMetrics {
 		sendCalls:   set.NewCounter("udprx_send_calls_total{" + l + "}"),
 		sendDrops:   set.NewCounter("udprx_send_dropped_total{" + l + "}"),
 		gsoDisabled: set.NewCounter("udprx_gso_disabled_total{" + l + "}"),
+
+		appDrops: set.NewCounter("udprx_app_drops_total{" + l + "}"),
 	}
 }
 

@@ -242,7 +242,17 @@ type inbox struct {
 	mu     sync.Mutex
 	front  *batch.Out
 	back   *batch.Out
-	closed bool // the loop has ended for good
+	closed bool          // the loop has ended for good
+	room   chan struct{} // made by a waiting WriteToWait, closed when front is taken
+}
+
+// roomMade closes and forgets the channel WriteToWait callers wait on, if
+// any: the queue has room again, or is closed. The caller holds in.mu.
+func (in *inbox) roomMade() {
+	if in.room != nil {
+		close(in.room)
+		in.room = nil
+	}
 }
 
 // WriteTo queues p for to on loop's socket, from any goroutine; the loop
@@ -252,59 +262,90 @@ type inbox struct {
 // and ErrTooLarge as Writer.WriteTo does, and with an error matching
 // net.ErrClosed once the loop has stopped.
 func (e *Engine) WriteTo(loop int, p []byte, to netip.AddrPort) error {
-	return e.enqueue(loop, p, to, netip.Addr{}, 0)
+	return e.enqueue(nil, loop, p, to, netip.Addr{}, 0)
+}
+
+// WriteToWait is WriteTo for a caller that would rather wait than drop,
+// as a writer on a *net.UDPConn waits for room in the socket's send
+// buffer: while the loop's send queue is full it waits until the loop
+// takes the queue to send it, or until done is closed, and then fails
+// with ErrSendQueueFull, counted once. It never waits for the socket
+// itself: the loop does that (Config.SendTimeout).
+func (e *Engine) WriteToWait(done <-chan struct{}, loop int, p []byte, to netip.AddrPort) error {
+	if done == nil {
+		done = make(chan struct{}) // never closed: wait as long as it takes
+	}
+	return e.enqueue(done, loop, p, to, netip.Addr{}, 0)
 }
 
 // Reply queues p as the answer to d on loop's socket, from any goroutine,
 // as Writer.Reply does in a handler: to d.Src, from d.Dst on a
-// wildcard-bound socket. Only d's addresses are used: d may be a copy
-// whose Payload is gone. Errors are those of WriteTo.
+// wildcard-bound socket, or to d.SrcName on a unix datagram socket. Only
+// d's addresses are used: d may be a copy whose Payload is gone (a
+// SrcName must still be valid: copy it with the payload). Errors are those
+// of WriteTo.
 func (e *Engine) Reply(loop int, d batch.Datagram, p []byte) error {
 	if d.SrcName != nil {
-		return e.enqueueNamed(loop, p, d.SrcName)
+		return e.push(nil, loop, p, netip.AddrPort{}, netip.Addr{}, 0, d.SrcName)
 	}
-	return e.enqueue(loop, p, d.Src, d.Dst, replyIfIndex(d))
+	return e.enqueue(nil, loop, p, d.Src, d.Dst, replyIfIndex(d))
 }
 
-// enqueueNamed is enqueue for a unix datagram socket's sender.
-func (e *Engine) enqueueNamed(loop int, p, name []byte) error {
-	return e.push(loop, p, netip.AddrPort{}, netip.Addr{}, 0, name)
-}
-
-func (e *Engine) enqueue(loop int, p []byte, to netip.AddrPort, from netip.Addr, ifIndex uint32) error {
+// enqueue queues p for a UDP destination on loop's inbox. With a nil done
+// it fails at once when the inbox is full; otherwise it waits for room
+// until done is closed.
+func (e *Engine) enqueue(done <-chan struct{}, loop int, p []byte, to netip.AddrPort, from netip.Addr, ifIndex uint32) error {
 	if (!to.IsValid() || to.Port() == 0) && loop >= 0 && loop < len(e.loops) {
 		e.loops[loop].m.sendDrop(labelNoAddress, 1)
 		return ErrNoAddress
 	}
-	return e.push(loop, p, to, from, ifIndex, nil)
+	return e.push(done, loop, p, to, from, ifIndex, nil)
 }
 
-// push appends a datagram to loop's inbox (for the unix socket name when
-// name is not nil) under its lock, and wakes the loop for the first
-// datagram queued since it last sent.
-func (e *Engine) push(loop int, p []byte, to netip.AddrPort, from netip.Addr, ifIndex uint32, name []byte) error {
+// push appends a datagram to loop's inbox under its lock (for the unix
+// socket name when name is not nil), waiting for room as enqueue says,
+// and wakes the loop for the first datagram queued since it last sent.
+func (e *Engine) push(done <-chan struct{}, loop int, p []byte, to netip.AddrPort, from netip.Addr, ifIndex uint32, name []byte) error {
 	if loop < 0 || loop >= len(e.loops) {
 		return fmt.Errorf("udprx: send on loop %d: the engine has loops 0 to %d", loop, len(e.loops)-1)
 	}
 	l := e.loops[loop]
 	in := &l.in
-	in.mu.Lock()
-	if in.closed {
-		in.mu.Unlock()
-		return fmt.Errorf("udprx: send on loop %d: %w", loop, net.ErrClosed)
-	}
-	if in.front == nil {
-		in.front, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)
-		in.back, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)
-	}
 	var err error
-	if name != nil {
-		err = in.front.AppendNamed(p, name)
-	} else {
-		err = in.front.Append(p, to, from, ifIndex)
+	var first bool
+	for {
+		in.mu.Lock()
+		if in.closed {
+			in.mu.Unlock()
+			return fmt.Errorf("udprx: send on loop %d: %w", loop, net.ErrClosed)
+		}
+		if in.front == nil {
+			in.front, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)
+			in.back, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)
+		}
+		if name != nil {
+			err = in.front.AppendNamed(p, name)
+		} else {
+			err = in.front.Append(p, to, from, ifIndex)
+		}
+		first = in.front.Len() == 1
+		if done == nil || !errors.Is(err, batch.ErrOutFull) {
+			in.mu.Unlock()
+			break
+		}
+		if in.room == nil {
+			in.room = make(chan struct{})
+		}
+		room := in.room
+		in.mu.Unlock()
+		l.wake() // the loop may not know the queue is full
+		select {
+		case <-room:
+			continue
+		case <-done:
+		}
+		break
 	}
-	first := in.front.Len() == 1
-	in.mu.Unlock()
 	switch {
 	case errors.Is(err, batch.ErrOutFull):
 		l.m.sendDrop(labelQueueFull, 1)
@@ -328,6 +369,7 @@ func (l *loop) flushInbox() {
 		return
 	}
 	in.front, in.back = in.back, in.front
+	in.roomMade()
 	in.mu.Unlock()
 	l.send(in.back)
 }
@@ -339,6 +381,7 @@ func (l *loop) abandonInbox() {
 	l.in.mu.Lock()
 	defer l.in.mu.Unlock()
 	l.in.closed = true
+	l.in.roomMade()
 	if q := l.in.front; q != nil && q.Len() > 0 {
 		l.m.sendDrop("gone", q.Len())
 		q.Reset()

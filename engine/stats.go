@@ -31,13 +31,18 @@ type Stats struct {
 	// socket was gone. The metric udprx_send_drops_total has them by
 	// reason.
 	SendDrops uint64
-	Loops     []LoopStats
+	// AppDrops are datagrams read from the socket that the application
+	// had no room for: a Queue or Workers hand-off queue was full, or
+	// still held them when its readers stopped. The metric is
+	// udprx_app_drops_total. Kernel drops are counted apart.
+	AppDrops uint64
+	Loops    []LoopStats
 }
 
 // LoopStats is one loop's share of Stats, with the facts of its socket.
 type LoopStats struct {
 	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops, Discarded uint64
-	Sent, SentBytes, SendCalls, SendDrops                                          uint64
+	Sent, SentBytes, SendCalls, SendDrops, AppDrops                                uint64
 	// Socket is what the platform reported when the socket was opened:
 	// the backend and the receive buffer requested and granted.
 	Socket platform.Info
@@ -70,6 +75,7 @@ func (e *Engine) Stats() Stats {
 			SentBytes:   l.m.sentBytes.Get(),
 			SendCalls:   l.m.sendCalls.Get(),
 			SendDrops:   l.m.sendDrops.Get(),
+			AppDrops:    l.m.appDrops.Get(),
 		}
 		s.Loops[i] = ls
 		s.Datagrams += ls.Datagrams
@@ -84,6 +90,7 @@ func (e *Engine) Stats() Stats {
 		s.SendCalls += ls.SendCalls
 		s.SendDrops += ls.SendDrops
 		s.Discarded += ls.Discarded
+		s.AppDrops += ls.AppDrops
 	}
 	return s
 }

@@ -1,0 +1,388 @@
+package pconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/ipv4"
+
+	"github.com/udprx/udprx/engine"
+)
+
+// DefaultQueue is the number of datagrams a Conn holds for its readers
+// when Config.Queue is 0.
+const DefaultQueue = 1024
+
+// Config configures a Conn.
+type Config struct {
+	// Engine configures the engine underneath: the address, loops, batch
+	// and datagram sizes, receive buffer, restarts, metrics. Its Handler
+	// must be nil: the Conn sets it.
+	Engine engine.Config
+	// Queue is how many datagrams the Conn holds for its readers, across
+	// all loops, each in a preallocated buffer of Engine.DatagramSize
+	// bytes. 0 means DefaultQueue.
+	Queue int
+}
+
+// Conn is a net.PacketConn backed by an engine: its loops read in batches
+// (recvmmsg on Linux), copy each datagram into a preallocated buffer and
+// queue it for the Conn's readers; writes go through the engine's
+// goroutine-safe send path (Engine.WriteTo) and leave from a loop's socket
+// in that loop's next send batch. It is safe for concurrent use by any
+// number of readers and writers.
+//
+// ReadFromUDPAddrPort, ReadMsgUDPAddrPort, WriteToUDPAddrPort and
+// WriteMsgUDPAddrPort allocate nothing per datagram, as their
+// *net.UDPConn namesakes; ReadFrom allocates the *net.UDPAddr it returns,
+// as *net.UDPConn does. ReadBatch and WriteBatch have the signatures of
+// golang.org/x/net/ipv4.PacketConn's, which quic-go probes for.
+//
+// What differs from a *net.UDPConn, and what is lost:
+//   - A datagram longer than Engine.DatagramSize is cut to it by the
+//     loop (Stats.Truncated) before any reader sees it; a reader's
+//     buffer shorter than the datagram truncates it as *net.UDPConn does
+//     (the rest is discarded, no error).
+//   - When the readers fall behind and the queue is full, the loop drops
+//     the datagram and counts it as an application drop
+//     (Stats.AppDrops, udprx_app_drops_total) instead of letting the
+//     kernel drop it unseen; datagrams still queued at Close are counted
+//     the same way.
+//   - A write returns once its datagram is in the loop's send queue
+//     (waiting while that is full); send errors past the queue (an
+//     ICMP-refused destination, a full send buffer past
+//     Engine.SendTimeout) are counted by the engine (Stats.SendDrops),
+//     not returned.
+//   - No control messages: ECN marks and the packet info of received
+//     datagrams are not passed up (ReadMsgUDPAddrPort returns no oob),
+//     WriteMsgUDPAddrPort refuses oob, and there is no SyscallConn, so
+//     quic-go neither reads ECN nor sets DF or UDP_SEGMENT itself: it
+//     falls back to its plain path, where the engine still coalesces
+//     equal-size runs to one destination into UDP GSO sends.
+type Conn struct {
+	e      *engine.Engine
+	q      *engine.Queue
+	laddr  *net.UDPAddr
+	loops  int
+	next   atomic.Uint32 // round robin of writes over the loops
+	rd, wd *deadline
+
+	closing   chan struct{} // closed by Close
+	closeOnce sync.Once
+	closeErr  error
+	failed    chan struct{} // closed when the engine ended on its own
+	failErr   error         // why, set before failed is closed
+	runDone   chan struct{}
+}
+
+// ListenPacket listens on a UDP address as net.ListenPacket does, with
+// network "udp", "udp4" or "udp6" and address "host:port" (port 0 picks
+// one), and the engine's defaults otherwise.
+func ListenPacket(network, address string) (*Conn, error) {
+	switch network {
+	case "udp", "udp4", "udp6":
+	default:
+		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
+	}
+	return New(Config{Engine: engine.Config{Addr: network + "://" + address}})
+}
+
+// New starts an engine configured by cfg and returns a Conn reading from
+// it. Close shuts the engine down.
+func New(cfg Config) (*Conn, error) {
+	if cfg.Engine.Handler != nil {
+		return nil, errors.New("pconn: Config.Engine.Handler: must be nil, the Conn sets it")
+	}
+	if cfg.Queue == 0 {
+		cfg.Queue = DefaultQueue
+	}
+	q := engine.NewQueue(cfg.Queue)
+	cfg.Engine.Handler = q
+	e, err := engine.New(cfg.Engine)
+	if err != nil {
+		return nil, err
+	}
+	la, ok := e.Addr().(*net.UDPAddr)
+	if !ok {
+		e.Shutdown(context.Background())
+		return nil, fmt.Errorf("pconn: Config.Engine.Addr %q: a Conn serves UDP addresses only", cfg.Engine.Addr)
+	}
+	c := &Conn{
+		e:       e,
+		q:       q,
+		laddr:   la,
+		loops:   len(e.Stats().Loops),
+		rd:      newDeadline(),
+		wd:      newDeadline(),
+		closing: make(chan struct{}),
+		failed:  make(chan struct{}),
+		runDone: make(chan struct{}),
+	}
+	go c.run()
+	return c, nil
+}
+
+// run runs the engine until Close or a failure it cannot recover from
+// (restarts exhausted): then reads and writes fail with that error.
+func (c *Conn) run() {
+	defer close(c.runDone)
+	if err := c.e.Run(context.Background()); err != nil {
+		c.failErr = err
+		close(c.failed)
+	}
+}
+
+// Engine returns the engine underneath, for its Stats and metrics.
+func (c *Conn) Engine() *engine.Engine { return c.e }
+
+// LocalAddr returns the bound address, a *net.UDPAddr.
+func (c *Conn) LocalAddr() net.Addr { return c.laddr }
+
+// take waits for the next queued datagram, Close, the engine's failure
+// or the read deadline, whichever comes first. A deadline already past
+// fails the read even when datagrams are queued, as for *net.UDPConn.
+func (c *Conn) take() (*engine.Job, error) {
+	dl := c.rd.wait()
+	select {
+	case <-c.closing:
+		return nil, net.ErrClosed
+	case <-c.failed:
+		return nil, c.failErr
+	case <-dl:
+		return nil, os.ErrDeadlineExceeded
+	default:
+	}
+	select {
+	case j := <-c.q.Ready():
+		return j, nil
+	case <-c.closing:
+		return nil, net.ErrClosed
+	case <-c.failed:
+		return nil, c.failErr
+	case <-dl:
+		return nil, os.ErrDeadlineExceeded
+	}
+}
+
+// ReadFromUDPAddrPort reads one datagram into b and returns its length
+// and source. A datagram longer than b is truncated to len(b); the rest
+// is discarded. It allocates nothing.
+func (c *Conn) ReadFromUDPAddrPort(b []byte) (int, netip.AddrPort, error) {
+	j, err := c.take()
+	if err != nil {
+		return 0, netip.AddrPort{}, c.opError("read", nil, err)
+	}
+	n := copy(b, j.Datagram.Payload)
+	src := j.Datagram.Src
+	j.Release()
+	return n, src, nil
+}
+
+// ReadFrom reads one datagram into b, as ReadFromUDPAddrPort does, and
+// returns its source as a *net.UDPAddr (one allocation).
+func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, src, err := c.ReadFromUDPAddrPort(b)
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, net.UDPAddrFromAddrPort(src), nil
+}
+
+// ReadMsgUDPAddrPort reads one datagram as ReadFromUDPAddrPort does. No
+// control messages are passed up: oobn is always 0, and flags is 0.
+func (c *Conn) ReadMsgUDPAddrPort(b, oob []byte) (n, oobn, flags int, addr netip.AddrPort, err error) {
+	n, addr, err = c.ReadFromUDPAddrPort(b)
+	return n, 0, 0, addr, err
+}
+
+// ReadBatch reads up to len(ms) datagrams: it waits for the first, then
+// takes what else is queued without waiting. Each message gets its
+// payload scattered over its Buffers, N, and its source in Addr: a
+// *net.UDPAddr already there is reused, so a caller that keeps its
+// messages allocates nothing. OOB, NN and Flags are zero. flags is
+// ignored.
+func (c *Conn) ReadBatch(ms []ipv4.Message, flags int) (int, error) {
+	if len(ms) == 0 {
+		return 0, nil
+	}
+	j, err := c.take()
+	if err != nil {
+		return 0, c.opError("read", nil, err)
+	}
+	i := 0
+	for {
+		fill(&ms[i], j)
+		i++
+		if i == len(ms) {
+			return i, nil
+		}
+		select {
+		case j = <-c.q.Ready():
+		default:
+			return i, nil
+		}
+	}
+}
+
+// fill copies j into m and releases it.
+func fill(m *ipv4.Message, j *engine.Job) {
+	p := j.Datagram.Payload
+	n := 0
+	for _, b := range m.Buffers {
+		k := copy(b, p[n:])
+		n += k
+		if n == len(p) {
+			break
+		}
+	}
+	m.N, m.NN, m.Flags = n, 0, 0
+	src := j.Datagram.Src
+	j.Release()
+	if a, ok := m.Addr.(*net.UDPAddr); ok && a != nil {
+		ip := src.Addr()
+		if ip.Is4() {
+			b := ip.As4()
+			a.IP = append(a.IP[:0], b[:]...)
+		} else {
+			b := ip.As16()
+			a.IP = append(a.IP[:0], b[:]...)
+		}
+		a.Port, a.Zone = int(src.Port()), ip.Zone()
+		return
+	}
+	m.Addr = net.UDPAddrFromAddrPort(src)
+}
+
+// WriteToUDPAddrPort queues b for addr on one of the engine's sockets
+// (round robin over the loops); it is sent in that loop's next send
+// batch. It returns len(b) once queued. While the loop's send queue
+// (Engine.SendQueue) is full it waits, as a *net.UDPConn writer waits for
+// room in the send buffer, until the loop takes the queue, the write
+// deadline passes (a timeout error) or the Conn is closed
+// (net.ErrClosed). It fails with engine.ErrTooLarge for a datagram longer
+// than Engine.ReplySize and engine.ErrNoAddress for an invalid address or
+// port 0. It allocates nothing.
+func (c *Conn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
+	select {
+	case <-c.closing:
+		return 0, c.opError("write", nil, net.ErrClosed)
+	case <-c.failed:
+		return 0, c.opError("write", nil, c.failErr)
+	case <-c.wd.wait():
+		return 0, c.opError("write", nil, os.ErrDeadlineExceeded)
+	default:
+	}
+	loop := 0
+	if c.loops > 1 {
+		loop = int(c.next.Add(1) % uint32(c.loops))
+	}
+	if err := c.e.WriteToWait(c.wd.wait(), loop, b, addr); err != nil {
+		switch {
+		case errors.Is(err, net.ErrClosed):
+			err = net.ErrClosed
+		case errors.Is(err, engine.ErrSendQueueFull):
+			err = os.ErrDeadlineExceeded // waited for room until the deadline
+		}
+		return 0, c.opError("write", net.UDPAddrFromAddrPort(addr), err)
+	}
+	return len(b), nil
+}
+
+// WriteTo queues b for addr, a *net.UDPAddr, as WriteToUDPAddrPort does.
+func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	a, ok := addr.(*net.UDPAddr)
+	if !ok || a == nil {
+		return 0, c.opError("write", addr, fmt.Errorf("pconn: WriteTo address %v (%T): want a *net.UDPAddr", addr, addr))
+	}
+	return c.WriteToUDPAddrPort(b, a.AddrPort())
+}
+
+// WriteMsgUDPAddrPort queues b for addr as WriteToUDPAddrPort does. It
+// refuses control messages: oob must be empty.
+func (c *Conn) WriteMsgUDPAddrPort(b, oob []byte, addr netip.AddrPort) (n, oobn int, err error) {
+	if len(oob) > 0 {
+		return 0, 0, c.opError("write", nil, errors.New("pconn: WriteMsgUDPAddrPort: control messages are not supported"))
+	}
+	n, err = c.WriteToUDPAddrPort(b, addr)
+	return n, 0, err
+}
+
+// WriteBatch queues each message's Buffers, joined, for its Addr (a
+// *net.UDPAddr), and returns how many were queued before the first that
+// failed, with that failure. flags is ignored.
+func (c *Conn) WriteBatch(ms []ipv4.Message, flags int) (int, error) {
+	for i := range ms {
+		m := &ms[i]
+		p := []byte(nil)
+		if len(m.Buffers) == 1 {
+			p = m.Buffers[0]
+		} else {
+			for _, b := range m.Buffers {
+				p = append(p, b...)
+			}
+		}
+		n, err := c.WriteTo(p, m.Addr)
+		if err != nil {
+			return i, err
+		}
+		m.N = n
+	}
+	return len(ms), nil
+}
+
+// SetDeadline sets the read and write deadlines.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.rd.set(t)
+	c.wd.set(t)
+	return nil
+}
+
+// SetReadDeadline sets the deadline for reads: a read waiting at t, or
+// started after it, fails with an error for which
+// errors.Is(err, os.ErrDeadlineExceeded) holds and Timeout() is true. A
+// zero t means no deadline. It may be called while reads wait.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.rd.set(t)
+	return nil
+}
+
+// SetWriteDeadline sets the deadline for writes, as SetReadDeadline does
+// for reads: a write waits only for room in a full send queue.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.wd.set(t)
+	return nil
+}
+
+// Close wakes every waiting reader with an error matching net.ErrClosed,
+// refuses further reads and writes, and shuts the engine down gracefully
+// (Engine.Shutdown: writes already queued are sent). Datagrams still
+// queued for readers are counted as application drops. A second Close
+// returns an error matching net.ErrClosed.
+func (c *Conn) Close() error {
+	first := false
+	c.closeOnce.Do(func() {
+		first = true
+		close(c.closing)
+		c.closeErr = c.e.Shutdown(context.Background())
+		<-c.runDone
+		c.q.Discard()
+	})
+	if !first {
+		return c.opError("close", nil, net.ErrClosed)
+	}
+	if c.closeErr != nil {
+		return c.opError("close", nil, c.closeErr)
+	}
+	return nil
+}
+
+func (c *Conn) opError(op string, addr net.Addr, err error) error {
+	return &net.OpError{Op: op, Net: "udp", Source: c.laddr, Addr: addr, Err: err}
+}
