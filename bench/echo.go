@@ -17,6 +17,9 @@ var echoServers = map[string]func(RecvConfig) (Receiver, error){
 	"xnet":    newXnetEcho,
 	"gnet":    newGnetEcho,
 	"rawmmsg": newRawmmsgEcho,
+	// udprx-sockperf speaks sockperf's protocol rather than echoing:
+	// not compared, named only for "udpbench echo".
+	"udprx-sockperf": newUdprxSockperf,
 }
 
 // EchoServerNames lists the echo servers NewEchoServer knows, sorted.
@@ -29,6 +32,18 @@ func EchoServerNames() []string {
 	return names
 }
 
+// DefaultEchoServers lists the servers EchoCompare compares when none are
+// named: every true echo server (not udprx-sockperf).
+func DefaultEchoServers() []string {
+	var names []string
+	for _, n := range EchoServerNames() {
+		if n != "udprx-sockperf" {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
 // NewEchoServer builds the named echo server, bound and ready to Run:
 //
 //   - udprx: the engine, answering with Writer.Reply (replies leave in one
@@ -37,7 +52,10 @@ func EchoServerNames() []string {
 //   - xnet: golang.org/x/net ReadBatch, then WriteBatch of the batch;
 //   - gnet: gnet/v2, Conn.Write in OnTraffic (one sendto per datagram);
 //   - rawmmsg (Linux): the plainest recvmmsg + sendmmsg loop, the
-//     yardstick for what the engine's machinery costs.
+//     yardstick for what the engine's machinery costs;
+//   - udprx-sockperf: the engine answering as sockperf's server does
+//     (only pong requests, client flag cleared: see sockperf.go), so that
+//     sockperf's clients can measure it.
 //
 // RecvConfig.Track is ignored: an echo server does not read the payload.
 func NewEchoServer(name string, cfg RecvConfig) (Receiver, error) {

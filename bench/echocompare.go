@@ -39,7 +39,7 @@ type EchoCompareConfig struct {
 	// Compare.
 	TrialSetup
 	// Servers are the echo servers, by NewEchoServer name, in the order
-	// reported; nil means EchoServerNames().
+	// reported; nil means DefaultEchoServers().
 	Servers []string
 	// Size is the request size, HeaderSize..MaxSize; 0 = DefaultEchoSize.
 	Size int
@@ -96,7 +96,7 @@ func (c EchoCompareConfig) Validate() error {
 func (c EchoCompareConfig) withDefaults() EchoCompareConfig {
 	c.TrialSetup = c.TrialSetup.withDefaults()
 	if len(c.Servers) == 0 {
-		c.Servers = EchoServerNames()
+		c.Servers = DefaultEchoServers()
 	}
 	if c.Size == 0 {
 		c.Size = DefaultEchoSize

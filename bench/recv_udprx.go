@@ -35,17 +35,19 @@ func newUdprxGROReceiver(cfg RecvConfig) (Receiver, error) { return newUdprx(cfg
 // returns, each from the address its request was sent to.
 func newUdprxEcho(cfg RecvConfig) (Receiver, error) {
 	cfg.Track = false
-	return newUdprxWith(cfg, false, true)
+	return newUdprxWith(cfg, false, func(r *udprxReceiver) engine.HandlerFunc { return r.echo })
 }
 
-func newUdprx(cfg RecvConfig, gro bool) (Receiver, error) { return newUdprxWith(cfg, gro, false) }
+func newUdprx(cfg RecvConfig, gro bool) (Receiver, error) { return newUdprxWith(cfg, gro, nil) }
 
-func newUdprxWith(cfg RecvConfig, gro, echo bool) (Receiver, error) {
+// newUdprxWith builds the engine on cfg with the handler handlerOf picks
+// (nil: counting, and tracking with cfg.Track).
+func newUdprxWith(cfg RecvConfig, gro bool, handlerOf func(*udprxReceiver) engine.HandlerFunc) (Receiver, error) {
 	r := &udprxReceiver{}
 	handler := engine.HandlerFunc(r.mark)
 	switch {
-	case echo:
-		handler = r.echo
+	case handlerOf != nil:
+		handler = handlerOf(r)
 	case cfg.Track:
 		r.tracker = NewTracker()
 		handler = r.track

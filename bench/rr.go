@@ -160,19 +160,21 @@ type RRStats struct {
 
 // rrFlow is one flow's socket and tallies.
 type rrFlow struct {
-	id     uint32
-	w      flowWriter
-	conn   *net.UDPConn
-	sent   atomic.Uint64 // requests accepted: sequence numbers 0..sent-1
+	id   uint32
+	w    flowWriter
+	conn *net.UDPConn
+	sent atomic.Uint64 // requests accepted: sequence numbers 0..sent-1
+	// issued is sent plus the requests of the send call under way, whose
+	// answers may come back before the call returns and sent is updated.
+	issued atomic.Uint64
 	errs   uint64
 	first  error
 	hist   *hdrhistogram.Histogram
 	maxRTT int64
 	// answered holds a bit per sequence number: set once answered.
-	answered         []uint64
-	nAnswered        atomic.Uint64
-	dups, foreign    uint64
-	timeoutDeadlines bool // closed loop: reads time out per request
+	answered      []uint64
+	nAnswered     atomic.Uint64
+	dups, foreign uint64
 }
 
 // note records a datagram read at now: an answer (then it returns the
@@ -180,7 +182,7 @@ type rrFlow struct {
 // foreign.
 func (f *rrFlow) note(p []byte, now int64, timeout time.Duration) (seq uint64, answered bool) {
 	h, ok := ParseHeader(p)
-	if !ok || h.Flow != f.id || h.Seq >= f.sent.Load() {
+	if !ok || h.Flow != f.id || h.Seq >= f.issued.Load() {
 		f.foreign++
 		return 0, false
 	}
@@ -334,10 +336,10 @@ func RR(ctx context.Context, cfg RRConfig) (RRStats, error) {
 		st.AnsweredPPS = float64(st.Answered) / seconds
 	}
 	if all.TotalCount() > 0 {
-		st.P50 = time.Duration(all.ValueAtQuantile(50))
-		st.P90 = time.Duration(all.ValueAtQuantile(90))
-		st.P99 = time.Duration(all.ValueAtQuantile(99))
-		st.P999 = time.Duration(all.ValueAtQuantile(99.9))
+		// The histogram reports a bucket's upper end, which can pass
+		// the exact maximum by its 0.1% resolution.
+		q := func(p float64) time.Duration { return min(time.Duration(all.ValueAtQuantile(p)), st.Max) }
+		st.P50, st.P90, st.P99, st.P999 = q(50), q(90), q(99), q(99.9)
 		st.Mean = time.Duration(all.Mean())
 	}
 	if ctx.Err() != nil {
@@ -346,13 +348,12 @@ func RR(ctx context.Context, cfg RRConfig) (RRStats, error) {
 	return st, nil
 }
 
-// interruptAll wakes every flow's send waiting for buffer space.
+// interruptAll wakes every flow's send waiting for buffer space. A
+// closed loop's read of the last answer is not cut short: it has its own
+// deadline.
 func interruptAll(flows []*rrFlow) {
 	for _, f := range flows {
 		f.w.interrupt()
-		if f.timeoutDeadlines {
-			f.conn.SetReadDeadline(time.Unix(1, 0))
-		}
 	}
 }
 
@@ -404,8 +405,10 @@ func (f *rrFlow) paced(ctx context.Context, p pacer) {
 			}
 			continue
 		}
+		f.issued.Store(sent + uint64(n))
 		acc, _, err := f.w.write(sent, n)
 		f.sent.Add(uint64(acc))
+		f.issued.Store(sent + uint64(acc))
 		if err != nil && f.noteSendError(ctx, err) {
 			return
 		}
@@ -415,12 +418,13 @@ func (f *rrFlow) paced(ctx context.Context, p pacer) {
 // closedLoop sends one request at a time and waits for its answer (or
 // the timeout) before the next, until ctx is done.
 func (f *rrFlow) closedLoop(ctx context.Context, timeout time.Duration) {
-	f.timeoutDeadlines = true
 	buf := make([]byte, MaxSize)
 	for ctx.Err() == nil {
 		seq := f.sent.Load()
+		f.issued.Store(seq + 1)
 		acc, _, err := f.w.write(seq, 1)
 		f.sent.Add(uint64(acc))
+		f.issued.Store(seq + uint64(acc))
 		if err != nil {
 			if f.noteSendError(ctx, err) {
 				return
