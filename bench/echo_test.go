@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +142,54 @@ func TestNewEchoServerUnknown(t *testing.T) {
 	_, err := NewEchoServer("nope", RecvConfig{Listen: "udp4://127.0.0.1:0"})
 	if err == nil || !strings.Contains(err.Error(), "udprx") {
 		t.Errorf("got %v, want an error listing the servers", err)
+	}
+}
+
+// TestSockperfEcho speaks sockperf's protocol to udprx-sockperf: a pong
+// request comes back byte for byte but for the client flag, and a message
+// that asks for no answer gets none.
+func TestSockperfEcho(t *testing.T) {
+	s := startEcho(t, "udprx-sockperf")
+	c, err := net.Dial("udp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg := func(seq byte, flags byte) []byte {
+		p := make([]byte, 64)
+		p[7] = seq                 // sequence number, big-endian
+		p[sockperfFlagsLo] = flags // flags, low byte
+		p[13] = 64                 // length, big-endian
+		for i := sockperfHeaderSize; i < len(p); i++ {
+			p[i] = byte(i)
+		}
+		return p
+	}
+	quiet := msg(1, sockperfFlagClient)
+	pong := msg(2, sockperfFlagClient|sockperfFlagPong)
+	for _, p := range [][]byte{quiet, pong} {
+		if _, err := c.Write(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 128)
+	n, err := c.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Clone(pong)
+	want[sockperfFlagsLo] = sockperfFlagPong
+	if !bytes.Equal(buf[:n], want) {
+		t.Errorf("answer %x, want %x (the pong request, client flag cleared)", buf[:n], want)
+	}
+	// The quiet message was sent first: had it been answered, its answer
+	// would have come first. Nothing else may follow.
+	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if n, err := c.Read(buf); err == nil {
+		t.Errorf("a second answer %x: the message without a pong request was answered", buf[:n])
+	}
+	if got := s.Counts(); got.Datagrams != 2 || got.Replies != 1 {
+		t.Errorf("server counted %d datagrams, %d replies; want 2 and 1", got.Datagrams, got.Replies)
 	}
 }

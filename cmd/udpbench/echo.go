@@ -27,8 +27,12 @@ address it was sent to, until --duration has passed or SIGINT/SIGTERM,
 then stops gracefully (udprx: the replies to every datagram already queued
 are sent). --server picks the loop: udprx (the engine, replies through
 Writer.Reply, one sendmmsg per batch) or one of the loops it is compared
-with. It is the server side of "udpbench rr" and of sockperf's
-under-load and ping-pong.
+with (stdlib, xnet, gnet, rawmmsg). It is the server side of "udpbench rr".
+
+sockperf's clients ignore a plain echo (their messages carry a client flag
+that the answer must clear, and only some ask for an answer): --server
+udprx-sockperf answers as sockperf's own server does, so that sockperf
+ping-pong and under-load can measure the engine.
 
 The summary goes to standard output: as text, or with --json as one JSON
 object with the fields server, backend, listen, datagrams, replies,
