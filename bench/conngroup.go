@@ -19,6 +19,7 @@ type connGroup struct {
 	conns []*net.UDPConn
 
 	datagrams, bytes, batches, errors atomic.Uint64
+	replies, sendDrops                atomic.Uint64 // echo servers only
 	a                                 arrivals
 
 	mu       sync.Mutex    // guards started and stopping, orders wg.Add before wg.Wait
@@ -134,6 +135,15 @@ func (g *connGroup) count(n int, nbytes uint64) {
 	g.a.mark(total, uint64(n))
 }
 
+// replied records an echo server's send of n answers, of which failed
+// were refused.
+func (g *connGroup) replied(n, failed int) {
+	g.replies.Add(uint64(n - failed))
+	if failed > 0 {
+		g.sendDrops.Add(uint64(failed))
+	}
+}
+
 // readError counts a read error and reports whether the reader should
 // stop: only when its socket was closed.
 func (g *connGroup) readError(err error) (stop bool) {
@@ -152,6 +162,8 @@ func (g *connGroup) Counts() RecvCounts {
 		Bytes:     g.bytes.Load(),
 		Batches:   g.batches.Load(),
 		Errors:    g.errors.Load(),
+		Replies:   g.replies.Load(),
+		SendDrops: g.sendDrops.Load(),
 		Loops:     len(g.conns),
 		Backend:   g.name,
 	}

@@ -28,6 +28,21 @@
 //		// h.Flow, h.Seq, h.SentUnixNano
 //	}
 //
+// The reply side: NewEchoServer builds an echo server on each loop under
+// comparison (udprx through engine.Writer, stdlib, x/net, gnet, a plain
+// recvmmsg+sendmmsg loop), RR drives one with requests, paced or in closed
+// loop, and reports answered/unanswered and round-trip percentiles, and
+// EchoCompare sets the servers side by side under one RR load:
+//
+//	st, err := bench.RR(ctx, bench.RRConfig{
+//		To: "127.0.0.1:9000", Rate: 100_000, Flows: 4, Duration: 5 * time.Second,
+//	})
+//	fmt.Printf("%d of %d answered, p99 %v\n", st.Answered, st.Sent, st.P99)
+//
+// Files of the reply side: echo.go (the servers by name), rr.go (the
+// client), answer_linux.go / answer_other.go (how it reads answers),
+// echocompare.go (the comparison), sockperf.go (answering sockperf).
+//
 // Files of the send side: send.go (configuration, statistics, the flow
 // loops), pace.go (the schedule), send_linux.go (sendmmsg and GSO),
 // send_portable.go (net.UDPConn, built everywhere), send_other.go (the

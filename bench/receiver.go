@@ -72,6 +72,10 @@ type RecvCounts struct {
 	// Latency is what the udpbench headers told, with RecvConfig.Track;
 	// nil otherwise.
 	Latency *LatencySummary
+	// Replies and SendDrops are an echo server's (NewEchoServer): the
+	// answers the kernel accepted, and those it refused or the server
+	// dropped. Zero for a receiver that only receives.
+	Replies, SendDrops uint64
 }
 
 // receivers maps a name to a constructor.

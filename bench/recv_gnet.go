@@ -29,8 +29,14 @@ import (
 // OnBoot returns, and OnBoot waits for Run, so that gnet, like every
 // Receiver, starts reading with Run: datagrams sent before it queue, which
 // is what a drain measurement needs.
+//
+// As an echo server (newGnetEcho) OnTraffic writes the datagram back with
+// Conn.Write, which for UDP is one sendto(2) to the datagram's source.
 type gnetReceiver struct {
 	gnet.BuiltinEventEngine // no-op defaults for the events not used here
+
+	echo               bool
+	replies, sendDrops atomic.Uint64
 
 	addr     net.Addr
 	loops    int
@@ -59,7 +65,11 @@ type gnetReceiver struct {
 // closed once gnet has booted, before anyone knows the address to send to.
 // The probe needs SO_REUSEPORT; this file builds where gnet has its
 // epoll/kqueue engine (recv_gnet_other.go covers the rest).
-func newGnetReceiver(cfg RecvConfig) (Receiver, error) {
+func newGnetReceiver(cfg RecvConfig) (Receiver, error) { return newGnet(cfg, false) }
+
+func newGnetEcho(cfg RecvConfig) (Receiver, error) { return newGnet(cfg, true) }
+
+func newGnet(cfg RecvConfig, echo bool) (Receiver, error) {
 	network, address, ok := strings.Cut(cfg.Listen, "://")
 	if !ok {
 		return nil, fmt.Errorf("bench: listen address %q: want udp://host:port", cfg.Listen)
@@ -77,6 +87,7 @@ func newGnetReceiver(cfg RecvConfig) (Receiver, error) {
 	defer probe.Close()
 
 	r := &gnetReceiver{
+		echo:   echo,
 		addr:   probe.LocalAddr(),
 		loops:  max(cfg.Loops, 1),
 		booted: make(chan struct{}),
@@ -143,6 +154,13 @@ func (r *gnetReceiver) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	r.bytes.Add(uint64(len(p))) // before datagrams: Counts loads them the other way round
 	r.a.mark(r.datagrams.Add(1), 1)
+	if r.echo {
+		if _, err := c.Write(p); err != nil {
+			r.sendDrops.Add(1)
+		} else {
+			r.replies.Add(1)
+		}
+	}
 	return gnet.None
 }
 
@@ -196,6 +214,8 @@ func (r *gnetReceiver) Counts() RecvCounts {
 		Bytes:     r.bytes.Load(),
 		Batches:   d,
 		Errors:    r.errors.Load(),
+		Replies:   r.replies.Load(),
+		SendDrops: r.sendDrops.Load(),
 		Loops:     r.loops,
 		Backend:   "gnet/v2",
 	}

@@ -14,6 +14,9 @@ import (
 // the gnet being compared; and the port-0 handling in recv_gnet.go needs
 // SO_REUSEPORT. The error wraps errors.ErrUnsupported so callers and tests
 // can tell "not here" from a failure.
-func newGnetReceiver(RecvConfig) (Receiver, error) {
+func newGnetReceiver(RecvConfig) (Receiver, error) { return newGnetEcho(RecvConfig{}) }
+
+// newGnetEcho reports the same for the gnet echo server.
+func newGnetEcho(RecvConfig) (Receiver, error) {
 	return nil, fmt.Errorf("bench: gnet receiver not built on %s: %w", runtime.GOOS, errors.ErrUnsupported)
 }

@@ -29,12 +29,21 @@ import (
 // entersyscall/exitsyscall; docs/kernel.md), SO_RCVBUFFORCE for the buffer. So
 // the engine's cost over it is its machinery alone. With Loops > 1 it
 // binds that many SO_REUSEPORT sockets, each with its own loop.
+//
+// As an echo server (newRawmmsgEcho) it is the plainest recvmmsg +
+// sendmmsg loop: after each recvmmsg it cuts each entry's iovec to the
+// length received and hands the same headers (whose names recvmmsg filled
+// with the sources) to sendmmsg(2), resuming after a short send and
+// skipping a message that fails (counted; EAGAIN drops the rest of the
+// batch). No source address pinning: the socket's own address is used.
 type rawmmsgReceiver struct {
 	socks   []rawmmsgSocket
 	vlen    int // entries per recvmmsg: BatchSize, at most 64
 	bufSize int
+	echo    bool
 
 	datagrams, bytes, batches atomic.Uint64
+	replies, sendDrops        atomic.Uint64
 	a                         arrivals
 
 	mu      sync.Mutex // orders Run's wg.Add before Stop's wg.Wait
@@ -50,7 +59,11 @@ type rawmmsgSocket struct {
 }
 
 // newRawmmsgReceiver binds the sockets; reading starts with Run.
-func newRawmmsgReceiver(cfg RecvConfig) (Receiver, error) {
+func newRawmmsgReceiver(cfg RecvConfig) (Receiver, error) { return newRawmmsg(cfg, false) }
+
+func newRawmmsgEcho(cfg RecvConfig) (Receiver, error) { return newRawmmsg(cfg, true) }
+
+func newRawmmsg(cfg RecvConfig, echo bool) (Receiver, error) {
 	network, address, ok := strings.Cut(cfg.Listen, "://")
 	if !ok {
 		return nil, fmt.Errorf("bench: listen address %q: want udp://host:port", cfg.Listen)
@@ -59,7 +72,7 @@ func newRawmmsgReceiver(cfg RecvConfig) (Receiver, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &rawmmsgReceiver{vlen: 64, bufSize: 2048, done: make(chan struct{})}
+	r := &rawmmsgReceiver{vlen: 64, bufSize: 2048, echo: echo, done: make(chan struct{})}
 	if cfg.BatchSize > 0 {
 		r.vlen = min(cfg.BatchSize, 64)
 	}
@@ -239,10 +252,42 @@ func (r *rawmmsgReceiver) loop(s rawmmsgSocket) {
 			total := r.datagrams.Add(uint64(got))
 			r.batches.Add(1)
 			r.a.mark(total, uint64(got))
+			if r.echo {
+				r.answer(s.fd, hdrs[:got], iovs[:got])
+			}
 			if int(got) < r.vlen {
 				break
 			}
 		}
+	}
+}
+
+// answer sends every datagram recvmmsg put in hdrs back to its source,
+// then restores the iovecs' lengths for the next read.
+func (r *rawmmsgReceiver) answer(fd int, hdrs []unix.Mmsghdr, iovs []unix.Iovec) {
+	for i := range hdrs {
+		iovs[i].SetLen(int(hdrs[i].Len))
+	}
+	for off := 0; off < len(hdrs); {
+		sent, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(fd),
+			uintptr(unsafe.Pointer(&hdrs[off])), uintptr(len(hdrs)-off), unix.MSG_DONTWAIT, 0, 0)
+		switch {
+		case e == unix.EAGAIN:
+			r.sendDrops.Add(uint64(len(hdrs) - off))
+			off = len(hdrs)
+		case e != 0:
+			r.sendDrops.Add(1) // message off failed: skip it
+			off++
+		case sent == 0: // never for vlen > 0; do not spin on it
+			r.sendDrops.Add(uint64(len(hdrs) - off))
+			off = len(hdrs)
+		default:
+			r.replies.Add(uint64(sent))
+			off += int(sent)
+		}
+	}
+	for i := range iovs {
+		iovs[i].SetLen(r.bufSize)
 	}
 }
 
@@ -287,6 +332,8 @@ func (r *rawmmsgReceiver) Counts() RecvCounts {
 		Datagrams: r.datagrams.Load(),
 		Bytes:     r.bytes.Load(),
 		Batches:   r.batches.Load(),
+		Replies:   r.replies.Load(),
+		SendDrops: r.sendDrops.Load(),
 		Loops:     len(r.socks),
 		Backend:   "rawmmsg",
 	}

@@ -28,10 +28,27 @@ func newUdprxReceiver(cfg RecvConfig) (Receiver, error) { return newUdprx(cfg, f
 // Counts().Backend says so.
 func newUdprxGROReceiver(cfg RecvConfig) (Receiver, error) { return newUdprx(cfg, true) }
 
-func newUdprx(cfg RecvConfig, gro bool) (Receiver, error) {
+// newUdprxEcho is the engine as an echo server: its handler answers every
+// datagram with its own payload through Writer.Reply, which copies it into
+// a send slot; the loop sends the batch's replies with one sendmmsg (with
+// UDP GSO for runs of equal-size replies to one client) when the handler
+// returns, each from the address its request was sent to.
+func newUdprxEcho(cfg RecvConfig) (Receiver, error) {
+	cfg.Track = false
+	return newUdprxWith(cfg, false, func(r *udprxReceiver) engine.HandlerFunc { return r.echo })
+}
+
+func newUdprx(cfg RecvConfig, gro bool) (Receiver, error) { return newUdprxWith(cfg, gro, nil) }
+
+// newUdprxWith builds the engine on cfg with the handler handlerOf picks
+// (nil: counting, and tracking with cfg.Track).
+func newUdprxWith(cfg RecvConfig, gro bool, handlerOf func(*udprxReceiver) engine.HandlerFunc) (Receiver, error) {
 	r := &udprxReceiver{}
 	handler := engine.HandlerFunc(r.mark)
-	if cfg.Track {
+	switch {
+	case handlerOf != nil:
+		handler = handlerOf(r)
+	case cfg.Track:
 		r.tracker = NewTracker()
 		handler = r.track
 	}
@@ -40,6 +57,7 @@ func newUdprx(cfg RecvConfig, gro bool) (Receiver, error) {
 		Loops:        cfg.Loops,
 		BatchSize:    cfg.BatchSize,
 		DatagramSize: cfg.BufSize,
+		ReplySize:    cfg.BufSize, // an echo's reply is as long as its request
 		RecvBuffer:   cfg.RecvBuffer,
 		Portable:     cfg.Portable,
 		PinCPU:       cfg.PinCPU,
@@ -70,6 +88,8 @@ func (r *udprxReceiver) Counts() RecvCounts {
 		Errors:      s.Errors,
 		Restarts:    s.Restarts,
 		KernelDrops: s.KernelDrops,
+		Replies:     s.Sent,
+		SendDrops:   s.SendDrops,
 		Loops:       len(s.Loops),
 	}
 	for _, l := range s.Loops {
@@ -108,4 +128,15 @@ func (r *udprxReceiver) track(w *engine.Writer, b engine.Batch) {
 		r.tracker.Observe(d.Payload, now)
 	}
 	r.mu.Unlock()
+}
+
+// echo is the echo server's handler: every datagram answered with its own
+// payload. Reply fails only for a datagram with no source (none on UDP)
+// or a payload over Config.ReplySize (none: it is DatagramSize); the
+// engine counts both as send drops.
+func (r *udprxReceiver) echo(w *engine.Writer, b engine.Batch) {
+	r.mark(w, b)
+	for _, d := range b.All() {
+		w.Reply(d, d.Payload)
+	}
 }

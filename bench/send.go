@@ -215,6 +215,8 @@ type flowWriter interface {
 	interrupt()
 	// localAddr is the socket's own address (its source port).
 	localAddr() net.Addr
+	// udpConn is the socket itself, from which RR reads the replies.
+	udpConn() *net.UDPConn
 	// close closes the socket.
 	close() error
 }

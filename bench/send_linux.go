@@ -195,6 +195,8 @@ func (w *mmsgWriter) interrupt() {
 
 func (w *mmsgWriter) localAddr() net.Addr { return w.conn.LocalAddr() }
 
+func (w *mmsgWriter) udpConn() *net.UDPConn { return w.conn }
+
 func (w *mmsgWriter) close() error {
 	return w.conn.Close()
 }

@@ -54,6 +54,8 @@ func (w *portableWriter) interrupt() {
 
 func (w *portableWriter) localAddr() net.Addr { return w.conn.LocalAddr() }
 
+func (w *portableWriter) udpConn() *net.UDPConn { return w.conn }
+
 func (w *portableWriter) close() error {
 	return w.conn.Close()
 }

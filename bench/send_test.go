@@ -363,8 +363,9 @@ func (w *fakeWriter) write(seq uint64, n int) (int, int, error) {
 	return res.accepted, 1, res.err
 }
 
-func (w *fakeWriter) interrupt()   {}
-func (w *fakeWriter) close() error { return nil }
+func (w *fakeWriter) interrupt()            {}
+func (w *fakeWriter) close() error          { return nil }
+func (w *fakeWriter) udpConn() *net.UDPConn { return nil }
 func (w *fakeWriter) localAddr() net.Addr {
 	return net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:40000"))
 }

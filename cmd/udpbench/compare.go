@@ -61,6 +61,15 @@ output, or with --json the whole report as one JSON object (machine,
 settings, rows, trials, skipped, started, seconds). With --out the chart
 (a grouped bar chart of datagrams/s) is written as SVG or PNG.
 
+With --echo the servers are compared instead: every echo server in
+--receivers (default: all of udprx, stdlib, xnet, gnet, rawmmsg) answers
+"udpbench rr" (--sender's rr subcommand, in a child process) with --flows
+sockets at --rate requests/s (0 = closed loop: one request outstanding per
+flow) of one --sizes size (default 64), and the table shows answered/s,
+loss, round-trip percentiles, the server's CPU % and CPU time per answered
+request, and the ratio to the stdlib server. --batch is then the client's
+requests per send call when paced (default 16); --drain does not apply.
+
 Exit status: 0 when every trial ran; 1 if a trial failed or the run was
 interrupted (SIGINT/SIGTERM), after printing what was measured; 2 for a bad
 command line.`,
@@ -79,11 +88,19 @@ func runCompare(args []string) int {
 	asJSON := fs.Bool("json", false, "print the whole report as one JSON object on standard output instead of the table")
 	out := fs.String("out", "", "also write a bar chart to `FILE`, .svg or .png")
 	quiet := fs.Bool("quiet", false, "print no progress on standard error")
+	echo := fs.Bool("echo", false, "compare echo servers under \"udpbench rr\" instead of receivers under \"udpbench send\"")
+	flows := fs.Int("flows", bench.DefaultEchoFlows, "with --echo: the client's sockets")
 	if status, ok := parseFlags(fs, args, "compare"); !ok {
 		return status
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if *echo {
+		return runCompareEcho(fs, given, finish, *receivers, *sizes, *rate, *duration, *reps, *flows, *asJSON, *quiet)
+	}
+	if given["flows"] {
+		return usageError("compare", "--flows is for --echo")
+	}
 	if *quick {
 		if !given["sizes"] {
 			*sizes = "64,1400"
@@ -316,4 +333,59 @@ func compareProgress(w io.Writer, terminal bool) func(bench.Progress) {
 		fmt.Fprintf(w, "\r\x1b[K%s: %s datagrams/s, loss %.2f%% so far, %s; %s",
 			head, bench.FormatRate(p.Rate), loss, p.TrialElapsed.Round(time.Second), left)
 	}
+}
+
+// runCompareEcho is "udpbench compare --echo".
+func runCompareEcho(fs *flag.FlagSet, given map[string]bool, finish func(string) (bench.TrialSetup, error),
+	receivers, sizes string, rate float64, duration time.Duration, reps, flows int, asJSON, quiet bool) int {
+	for _, f := range []string{"drain", "out", "quick"} {
+		if given[f] {
+			return usageError("compare", "--%s does not apply to --echo", f)
+		}
+	}
+	cfg := bench.EchoCompareConfig{Rate: rate, Duration: duration, Repetitions: reps, Flows: flows}
+	if given["receivers"] {
+		names, err := parseNames(receivers)
+		if err != nil {
+			return usageError("compare", "--receivers %q: %v", receivers, err)
+		}
+		cfg.Servers = names
+	}
+	if given["sizes"] {
+		s, err := parseSizes(sizes)
+		if err != nil || len(s) != 1 {
+			return usageError("compare", "--sizes %q: --echo takes one size", sizes)
+		}
+		cfg.Size = s[0]
+	}
+	setup, err := finish("compare")
+	if err != nil {
+		return exitUsage
+	}
+	if given["batch"] {
+		cfg.RRBatch = setup.Batch
+	}
+	setup.Batch = 0
+	setup.SenderCommand[len(setup.SenderCommand)-1] = "rr"
+	cfg.TrialSetup = setup
+	if err := cfg.Validate(); err != nil {
+		return usageError("compare", "%v", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var progress func(bench.EchoTrial)
+	if !quiet {
+		progress = func(t bench.EchoTrial) {
+			fmt.Fprintf(os.Stderr, "%-7s rep %d: %s answered/s of %s sent, loss %.2f%%, p50 %v p99 %v, server CPU %.0f%% (%v/request)\n",
+				t.Server, t.Rep, bench.FormatRate(t.Client.AnsweredPPS), bench.FormatRate(t.Client.SentPPS),
+				t.Client.LossPercent, t.Client.P50, t.Client.P99, t.CPUPercent, t.CPUPerRequest)
+		}
+	}
+	rep, runErr := bench.EchoCompare(ctx, cfg, progress)
+	stop()
+	status := exitOK
+	if len(rep.Trials) > 0 {
+		status = writeReport("compare", rep, asJSON)
+	}
+	return max(status, runStatus("compare", runErr))
 }

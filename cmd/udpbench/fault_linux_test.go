@@ -33,7 +33,7 @@ type recvProc struct {
 	done   chan error
 }
 
-// startRecv starts argv (udpbench recv ..., maybe under strace) and waits
+// startRecv starts argv (udpbench recv or echo ..., maybe under strace) and waits
 // for the line that names the bound address.
 func startRecv(t *testing.T, argv []string) *recvProc {
 	t.Helper()
@@ -53,7 +53,11 @@ func startRecv(t *testing.T, argv []string) *recvProc {
 		sc := bufio.NewScanner(errPipe)
 		for sc.Scan() {
 			line := sc.Text()
-			if rest, ok := strings.CutPrefix(line, "udpbench recv: "); ok {
+			rest, ok := strings.CutPrefix(line, "udpbench recv: ")
+			if !ok {
+				rest, ok = strings.CutPrefix(line, "udpbench echo: ")
+			}
+			if ok {
 				if _, a, ok := strings.Cut(rest, " on "); ok {
 					select { // the first is the address; later lines may also say " on "
 					case addrc <- a:

@@ -68,11 +68,13 @@ the receiver is bound and running, and STOPPING=1 when the stop begins;
 see docs/operations.md.`,
 	},
 	"compare":  compareDoc,  // compare.go
+	"echo":     echoDoc,     // echo.go
+	"rr":       rrDoc,       // echo.go
 	"zeroloss": zerolossDoc, // zeroloss.go
 }
 
 // commandNames lists the subcommands in the order help shows them.
-var commandNames = []string{"compare", "send", "recv", "zeroloss"}
+var commandNames = []string{"compare", "send", "recv", "echo", "rr", "zeroloss"}
 
 // commands maps a subcommand to the function that runs it with its
 // arguments and returns the exit status; "-h" prints its help.
@@ -80,6 +82,8 @@ var commands = map[string]func(args []string) int{
 	"compare":  runCompare,
 	"send":     runSend,
 	"recv":     runRecv,
+	"echo":     runEcho,
+	"rr":       runRR,
 	"zeroloss": runZeroloss,
 }
 

@@ -162,8 +162,11 @@ func runRecv(args []string) int {
 // failure prints err as one line on standard error and returns exitError.
 // Errors joined with errors.Join (several stop hooks failing) span lines:
 // they are put on one.
-func failure(err error) int {
-	fmt.Fprintf(os.Stderr, "udpbench recv: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+func failure(err error) int { return commandFailure("recv", err) }
+
+// commandFailure is failure for the command name.
+func commandFailure(name string, err error) int {
+	fmt.Fprintf(os.Stderr, "udpbench %s: %s\n", name, strings.ReplaceAll(err.Error(), "\n", "; "))
 	return exitError
 }
 
