@@ -38,6 +38,7 @@ import (
 // batch). No source address pinning: the socket's own address is used.
 type rawmmsgReceiver struct {
 	socks   []rawmmsgSocket
+	addr    net.Addr // the bound address, kept: Stop closes the sockets
 	vlen    int // entries per recvmmsg: BatchSize, at most 64
 	bufSize int
 	echo    bool
@@ -91,6 +92,7 @@ func newRawmmsg(cfg RecvConfig, echo bool) (Receiver, error) {
 			ap = netip.AddrPortFrom(ap.Addr(), port) // the same port for the rest
 		}
 	}
+	r.addr = r.boundAddr()
 	return r, nil
 }
 
@@ -168,7 +170,11 @@ func (s *rawmmsgSocket) close() {
 	*s = rawmmsgSocket{fd: -1, epfd: -1, evfd: -1}
 }
 
-func (r *rawmmsgReceiver) Addr() net.Addr {
+// Addr returns the bound address, also after Stop.
+func (r *rawmmsgReceiver) Addr() net.Addr { return r.addr }
+
+// boundAddr asks the kernel for the first socket's address.
+func (r *rawmmsgReceiver) boundAddr() net.Addr {
 	sa, err := unix.Getsockname(r.socks[0].fd)
 	if err != nil {
 		return nil

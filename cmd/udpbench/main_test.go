@@ -295,3 +295,28 @@ func (l *listener) waitFor(t *testing.T, n int64) int64 {
 	}
 	return l.count.Load()
 }
+
+// TestRecvEveryReceiver runs every receiver through `udpbench recv`, not
+// only through compare: each starts, receives, stops cleanly and prints a
+// JSON summary naming its address (rawmmsg once panicked here, asking its
+// closed socket for its address).
+func TestRecvEveryReceiver(t *testing.T) {
+	bin := buildUdpbench(t)
+	for _, name := range bench.ReceiverNames() {
+		t.Run(name, func(t *testing.T) {
+			r := runBin(t, bin, "recv", "--receiver", name, "--listen", "udp://127.0.0.1:0", "--duration", "200ms", "--json")
+			if r.status != 0 {
+				t.Fatalf("exit %d, stderr %q", r.status, r.stderr)
+			}
+			var sum struct {
+				Receiver, Listen string
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
+				t.Fatalf("summary %q: %v", r.stdout, err)
+			}
+			if sum.Receiver != name || !strings.HasPrefix(sum.Listen, "127.0.0.1:") {
+				t.Errorf("summary receiver %q listen %q, want %q on 127.0.0.1", sum.Receiver, sum.Listen, name)
+			}
+		})
+	}
+}
