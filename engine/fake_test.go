@@ -449,3 +449,35 @@ func TestFaultErrorNeverRead(t *testing.T) {
 		t.Errorf("%d reads before the restart, want one per backoff (%d)", got, errpolicy.DefaultStreakLimit)
 	}
 }
+
+// TestFaultReadableButEmpty: the poller reports the socket readable
+// forever and every read finds nothing (EAGAIN). Each is counted; a run
+// of them escalates to back-offs, then to a restart, instead of spinning
+// (issue 12, case 9).
+func TestFaultReadableButEmpty(t *testing.T) {
+	h := newHarness(t, func(i int) *fakeReceiver {
+		f := newFake(nil, &step{})
+		if i > 0 {
+			f.repeat = nil // the re-opened socket is healthy and idle
+		}
+		return f
+	}, nil)
+	f := <-h.fakes
+	for range errpolicy.DefaultStreakLimit - 1 {
+		h.advance(errpolicy.DefaultMax)
+	}
+	x := h.nextExit()
+	if !x.Restart || !errors.Is(x.Err, errpolicy.ErrEmptyReadable) {
+		t.Fatalf("exit %+v, want a restart after empty reads", x)
+	}
+	// Each back-off follows DefaultRetryLimit counted empty reads.
+	want := errpolicy.DefaultStreakLimit * (errpolicy.DefaultRetryLimit + 1)
+	if got := f.readCount(); got != want {
+		t.Errorf("%d empty reads before the restart, want %d", got, want)
+	}
+	if st := h.e.Stats(); st.Errors != uint64(want) {
+		t.Errorf("Stats: %d errors, want %d", st.Errors, want)
+	}
+	h.advance(x.Delay)
+	<-h.fakes // re-opened
+}

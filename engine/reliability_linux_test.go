@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/udprx/udprx/errpolicy"
 	"github.com/udprx/udprx/internal/seccomptest"
 )
 
@@ -181,6 +182,44 @@ func TestShutdownEpollEINTRForever(t *testing.T) {
 	for e.Stats().Errors == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("no error counted 10s into an EINTR storm on epoll_wait")
+		}
+		time.Sleep(time.Millisecond) // polling a counter, not ordering events
+	}
+	shutdownWithin(t, e, ran, 10*time.Second)
+}
+
+// TestReadableButEAGAIN: with datagrams queued, every recvmmsg on the
+// loop's socket fails with EAGAIN (a seccomp filter, in a child process),
+// so the poller keeps reporting it readable. The loop counts each empty
+// read and escalates, rather than spin at most of a core with nothing
+// logged or counted; Shutdown still completes (issue 12, case 9).
+func TestReadableButEAGAIN(t *testing.T) {
+	if !seccomptest.InChild(t, 60*time.Second) {
+		return
+	}
+	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, Handler: newCollector()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := socketFD(t, e.Addr().(*net.UDPAddr).Port)
+	if err := seccomptest.FailOnFD([]uintptr{unix.SYS_RECVMMSG}, fd, syscall.EAGAIN); err != nil {
+		t.Skipf("cannot install a seccomp filter: %v", err)
+	}
+	ran := runEngine(e)
+	client, err := net.DialUDP("udp4", nil, e.Addr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if _, err := client.Write([]byte("stuck")); err != nil {
+		t.Fatal(err)
+	}
+	// More than one streak's worth of re-reads: the first escalation to a
+	// back-off happened.
+	deadline := time.Now().Add(10 * time.Second)
+	for e.Stats().Errors <= errpolicy.DefaultRetryLimit {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d errors counted 10s after a datagram was queued that reads cannot get", e.Stats().Errors)
 		}
 		time.Sleep(time.Millisecond) // polling a counter, not ordering events
 	}
