@@ -222,6 +222,12 @@ func (l *loop) run() error {
 			return l.onError(fmt.Errorf("socket descriptor closed or replaced from outside: %w", errpolicy.ErrHangUp))
 		}
 		if ev.Events&(platform.Readable|platform.ErrorPending|platform.HangUp) != 0 {
+			queued := 0
+			if ev.Events&platform.ErrorPending != 0 {
+				// First, so that reading the queue's last ICMP entry
+				// clears the pending error a read would return again.
+				queued = l.drainErrQueue(r)
+			}
 			quiet, err := l.readBurst(r, budget)
 			if err != nil {
 				return err
@@ -234,9 +240,9 @@ func (l *loop) run() error {
 					return err
 				}
 			}
-			if quiet && ev.Events&platform.ErrorPending != 0 && ev.Events&platform.HangUp == 0 {
-				// The poller keeps reporting an error no read returns (an
-				// undrained MSG_ERRQUEUE on a socket with IP_RECVERR, say):
+			if quiet && queued == 0 && ev.Events&platform.ErrorPending != 0 && ev.Events&platform.HangUp == 0 {
+				// The poller keeps reporting an error no read returns and
+				// no error queue holds:
 				// level-triggered, it would spin. Let the policy back off
 				// and, if it persists, end the loop.
 				if err := l.onError(errUnreadError); err != nil {

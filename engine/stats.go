@@ -15,12 +15,16 @@ type Stats struct {
 	// read them, mostly because a receive buffer was full (Linux: each
 	// socket's SO_MEMINFO count, read by Stats; 0 elsewhere).
 	KernelDrops uint64
-	Loops       []LoopStats
+	// SocketErrors are the entries read from the sockets' error queues
+	// (Linux, a socket with IP_RECVERR: mostly ICMP errors for datagrams
+	// sent on it), counted and otherwise ignored.
+	SocketErrors uint64
+	Loops        []LoopStats
 }
 
 // LoopStats is one loop's share of Stats, with the facts of its socket.
 type LoopStats struct {
-	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops uint64
+	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops, SocketErrors uint64
 	// Socket is what the platform reported when the socket was opened:
 	// the backend and the receive buffer requested and granted.
 	Socket platform.Info
@@ -39,15 +43,16 @@ func (e *Engine) Stats() Stats {
 	s.Loops = make([]LoopStats, len(e.loops))
 	for i, l := range e.loops {
 		ls := LoopStats{
-			Datagrams:   l.m.datagrams.Get(),
-			Bytes:       l.m.bytes.Get(),
-			Batches:     l.m.batches.Get(),
-			Truncated:   l.m.truncated.Get(),
-			Errors:      l.m.errors.Get(),
-			Restarts:    l.m.restarts.Get(),
-			Socket:      l.info(),
-			KernelDrops: l.kernelDrops(),
-			IncomingCPU: l.incomingCPU(),
+			Datagrams:    l.m.datagrams.Get(),
+			Bytes:        l.m.bytes.Get(),
+			Batches:      l.m.batches.Get(),
+			Truncated:    l.m.truncated.Get(),
+			Errors:       l.m.errors.Get(),
+			Restarts:     l.m.restarts.Get(),
+			Socket:       l.info(),
+			KernelDrops:  l.kernelDrops(),
+			IncomingCPU:  l.incomingCPU(),
+			SocketErrors: l.m.sockErrs.Load(),
 		}
 		s.Loops[i] = ls
 		s.Datagrams += ls.Datagrams
@@ -57,6 +62,7 @@ func (e *Engine) Stats() Stats {
 		s.Errors += ls.Errors
 		s.Restarts += ls.Restarts
 		s.KernelDrops += ls.KernelDrops
+		s.SocketErrors += ls.SocketErrors
 	}
 	return s
 }
