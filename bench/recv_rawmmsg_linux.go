@@ -39,7 +39,7 @@ import (
 type rawmmsgReceiver struct {
 	socks   []rawmmsgSocket
 	addr    net.Addr // the bound address, kept: Stop closes the sockets
-	vlen    int // entries per recvmmsg: BatchSize, at most 64
+	vlen    int      // entries per recvmmsg: BatchSize, at most 64
 	bufSize int
 	echo    bool
 

@@ -716,3 +716,28 @@ func TestCloseEmptiesThenCountsDrops(t *testing.T) {
 		t.Errorf("closing at Shutdown: %q, want %q", got, want)
 	}
 }
+
+// TestFaultReadableButEmpty: the poller reports the socket readable
+// forever and every read finds nothing (EAGAIN). Each is counted; runs of
+// them turn into back-offs, and the back-off streaks escalate as any
+// repeated error's do, on the same socket: with MaxRestarts the third
+// escalation ends Run with the error instead of spinning (issue 12,
+// case 9).
+func TestFaultReadableButEmpty(t *testing.T) {
+	h := newHarness(t, func(int) *fakeReceiver { return newFake(nil, &step{}) },
+		func(c *Config) { c.MaxRestarts = 2 })
+	f := <-h.fakes
+	err := h.runUntilDone()
+	if !errors.Is(err, errpolicy.ErrEmptyReadable) {
+		t.Fatalf("Run = %v, want an error wrapping ErrEmptyReadable", err)
+	}
+	select {
+	case g := <-h.fakes:
+		t.Errorf("a second socket was opened: %p", g)
+	default:
+	}
+	st := h.e.Stats()
+	if st.Restarts != 0 || st.Errors == 0 || st.Errors > uint64(f.readCount()) {
+		t.Errorf("Stats: %d restarts, %d errors for %d reads; want 0 restarts and an error per empty read", st.Restarts, st.Errors, f.readCount())
+	}
+}

@@ -368,13 +368,27 @@ func (l *loop) run() error {
 			return l.onError(errGone)
 		}
 		if ev.Events&(platform.Readable|platform.ErrorPending|platform.HangUp) != 0 {
+			queued := 0
+			if ev.Events&platform.ErrorPending != 0 {
+				// First, so that reading the queue's last ICMP entry
+				// clears the pending error a read would return again.
+				queued = l.drainErrQueue(r)
+			}
 			quiet, err := l.readBurst(r, budget)
 			if err != nil {
 				return err
 			}
-			if quiet && ev.Events&platform.ErrorPending != 0 && ev.Events&platform.HangUp == 0 {
-				// The poller keeps reporting an error no read returns (an
-				// undrained MSG_ERRQUEUE on a socket with IP_RECVERR, say):
+			if quiet && ev.Events&(platform.ErrorPending|platform.HangUp) == 0 {
+				// Readable, yet the first read found nothing: counted,
+				// so that a poller and reads that keep disagreeing
+				// escalate (errpolicy.ErrEmptyReadable) instead of spin.
+				if err := l.onError(errEmptyReadable); err != nil {
+					return err
+				}
+			}
+			if quiet && queued == 0 && ev.Events&platform.ErrorPending != 0 && ev.Events&platform.HangUp == 0 {
+				// The poller keeps reporting an error no read returns and
+				// no error queue holds:
 				// level-triggered, it would spin. Let the policy back off
 				// and, if it persists, end the loop.
 				if err := l.onError(errUnreadError); err != nil {
@@ -425,6 +439,10 @@ func (l *loop) readBurst(r platform.Receiver, budget int) (quiet bool, err error
 	}
 	return quiet, nil
 }
+
+// errEmptyReadable is what the policy is shown when a read finds nothing
+// after the poller reported the socket readable.
+var errEmptyReadable = fmt.Errorf("poller reported readable, the read found nothing (EAGAIN): %w", errpolicy.ErrEmptyReadable)
 
 // errUnreadError is what the policy is shown when the poller reports a
 // pending error that reads do not return. No table knows it: it backs

@@ -32,6 +32,7 @@ type loopMetrics struct {
 	panics    *metrics.Counter
 	discarded *metrics.Counter
 	backoff   *metrics.FloatCounter
+	sockErrs  atomic.Uint64 // error-queue entries, all kinds, for Stats
 	fill      [fillBuckets]atomic.Uint64
 
 	sentDgrams  *metrics.Counter
@@ -112,6 +113,14 @@ func (m *loopMetrics) batch(n, nbytes, truncated int) {
 func (m *loopMetrics) error(d errpolicy.Decision) {
 	m.errors.Inc()
 	m.set.GetOrCreateCounter(fmt.Sprintf("udprx_errors_total{%s,class=%q,errno=%q}", m.label, d.Verdict, d.Name)).Inc()
+}
+
+// socketError counts one entry of the socket's error queue under its
+// errno and origin labels. It allocates (the series name), which is fine
+// off the hot path.
+func (m *loopMetrics) socketError(errno, origin string) {
+	m.sockErrs.Add(1)
+	m.set.GetOrCreateCounter(fmt.Sprintf("udprx_socket_errors_total{%s,errno=%q,origin=%q}", m.label, errno, origin)).Inc()
 }
 
 // writeSocket writes what the kernel says of the loop's socket, read at

@@ -6,12 +6,15 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	"golang.org/x/sys/unix"
 
+	"github.com/udprx/udprx/errpolicy"
 	"github.com/udprx/udprx/internal/seccomptest"
 )
 
@@ -185,4 +188,124 @@ func TestShutdownEpollEINTRForever(t *testing.T) {
 		time.Sleep(time.Millisecond) // polling a counter, not ordering events
 	}
 	shutdownWithin(t, e, ran, 10*time.Second)
+}
+
+// TestReadableButEAGAIN: with datagrams queued, every recvmmsg on the
+// loop's socket fails with EAGAIN (a seccomp filter, in a child process),
+// so the poller keeps reporting it readable. The loop counts each empty
+// read and escalates, rather than spin at most of a core with nothing
+// logged or counted; Shutdown still completes (issue 12, case 9).
+func TestReadableButEAGAIN(t *testing.T) {
+	if !seccomptest.InChild(t, 60*time.Second) {
+		return
+	}
+	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, Handler: newCollector()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := socketFD(t, e.Addr().(*net.UDPAddr).Port)
+	if err := seccomptest.FailOnFD([]uintptr{unix.SYS_RECVMMSG}, fd, syscall.EAGAIN); err != nil {
+		t.Skipf("cannot install a seccomp filter: %v", err)
+	}
+	ran := runEngine(e)
+	client, err := net.DialUDP("udp4", nil, e.Addr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if _, err := client.Write([]byte("stuck")); err != nil {
+		t.Fatal(err)
+	}
+	// More than one streak's worth of re-reads: the first escalation to a
+	// back-off happened.
+	deadline := time.Now().Add(10 * time.Second)
+	for e.Stats().Errors <= errpolicy.DefaultRetryLimit {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d errors counted 10s after a datagram was queued that reads cannot get", e.Stats().Errors)
+		}
+		time.Sleep(time.Millisecond) // polling a counter, not ordering events
+	}
+	shutdownWithin(t, e, ran, 10*time.Second)
+}
+
+// TestICMPOnAdoptedSocketWithRecvErr: an adopted socket with IP_RECVERR
+// on, whose owner sends to a closed port, gets an ICMP port unreachable
+// for each datagram. The engine reads each from the error queue and
+// counts it (Stats.SocketErrors, udprx_socket_errors_total by errno and
+// origin) and keeps running: more errors than a Streak allows do not end
+// it, and it still receives (issue 12, case 6).
+func TestICMPOnAdoptedSocketWithRecvErr(t *testing.T) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serr error
+	rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVERR, 1) })
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	// A port nobody listens on: bound, then closed.
+	gone, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := gone.LocalAddr()
+	gone.Close()
+
+	set := metrics.NewSet()
+	c := newCollector()
+	e, err := New(Config{Sockets: []syscall.Conn{conn}, Handler: c, Metrics: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := runEngine(e)
+	sendAndCount(t, e, c, 1)
+	// More than errpolicy.DefaultStreakLimit: as errors of the socket
+	// they would have ended the engine. Within the kernel's ICMP burst
+	// (net.ipv4.icmp_msgs_burst, 50).
+	sent := 0
+	for range 8 * errpolicy.DefaultStreakLimit {
+		if _, err := conn.WriteTo([]byte("to nobody"), closed); err == nil {
+			sent++ // a send can fail with the error the last ICMP left pending
+		}
+		if sent == 2*errpolicy.DefaultStreakLimit {
+			break
+		}
+	}
+	if sent != 2*errpolicy.DefaultStreakLimit {
+		t.Fatalf("only %d sends went out", sent)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for e.Stats().SocketErrors < uint64(sent) {
+		select {
+		case err := <-ran:
+			t.Fatalf("Run ended: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d socket errors counted, want %d", e.Stats().SocketErrors, sent)
+		}
+		time.Sleep(time.Millisecond) // polling a counter, not ordering events
+	}
+	var out strings.Builder
+	set.WritePrometheus(&out)
+	want := fmt.Sprintf(`udprx_socket_errors_total{loop="0",errno="ECONNREFUSED",origin="icmp"} %d`, sent)
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("metrics lack %s:\n%s", want, out.String())
+	}
+	sendAndCount(t, e, c, 10)
+	select {
+	case err := <-ran:
+		t.Fatalf("Run ended: %v", err)
+	default:
+	}
+	shutdownWithin(t, e, ran, 10*time.Second)
+	if st := e.Stats(); st.SocketErrors != uint64(sent) {
+		t.Errorf("Stats: %d socket errors, want %d", st.SocketErrors, sent)
+	}
 }

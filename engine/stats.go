@@ -36,13 +36,17 @@ type Stats struct {
 	// still held them when its readers stopped. The metric is
 	// udprx_app_drops_total. Kernel drops are counted apart.
 	AppDrops uint64
-	Loops    []LoopStats
+	// SocketErrors are the entries read from the sockets' error queues
+	// (Linux, a socket with IP_RECVERR: mostly ICMP errors for datagrams
+	// sent on it), counted and otherwise ignored.
+	SocketErrors uint64
+	Loops        []LoopStats
 }
 
 // LoopStats is one loop's share of Stats, with the facts of its socket.
 type LoopStats struct {
-	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops, Discarded uint64
-	Sent, SentBytes, SendCalls, SendDrops, AppDrops                                uint64
+	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops, Discarded, SocketErrors uint64
+	Sent, SentBytes, SendCalls, SendDrops, AppDrops                                              uint64
 	// Socket is what the platform reported when the socket was opened:
 	// the backend and the receive buffer requested and granted.
 	Socket platform.Info
@@ -61,21 +65,22 @@ func (e *Engine) Stats() Stats {
 	s.Loops = make([]LoopStats, len(e.loops))
 	for i, l := range e.loops {
 		ls := LoopStats{
-			Datagrams:   l.m.datagrams.Get(),
-			Bytes:       l.m.bytes.Get(),
-			Batches:     l.m.batches.Get(),
-			Truncated:   l.m.truncated.Get(),
-			Errors:      l.m.errors.Get(),
-			Restarts:    l.m.restarts.Get(),
-			Socket:      l.info(),
-			KernelDrops: l.kernelDrops(),
-			Discarded:   l.m.discarded.Get(),
-			IncomingCPU: l.incomingCPU(),
-			Sent:        l.m.sentDgrams.Get(),
-			SentBytes:   l.m.sentBytes.Get(),
-			SendCalls:   l.m.sendCalls.Get(),
-			SendDrops:   l.m.sendDrops.Get(),
-			AppDrops:    l.m.appDrops.Get(),
+			Datagrams:    l.m.datagrams.Get(),
+			Bytes:        l.m.bytes.Get(),
+			Batches:      l.m.batches.Get(),
+			Truncated:    l.m.truncated.Get(),
+			Errors:       l.m.errors.Get(),
+			Restarts:     l.m.restarts.Get(),
+			Socket:       l.info(),
+			KernelDrops:  l.kernelDrops(),
+			Discarded:    l.m.discarded.Get(),
+			IncomingCPU:  l.incomingCPU(),
+			Sent:         l.m.sentDgrams.Get(),
+			SentBytes:    l.m.sentBytes.Get(),
+			SendCalls:    l.m.sendCalls.Get(),
+			SendDrops:    l.m.sendDrops.Get(),
+			AppDrops:     l.m.appDrops.Get(),
+			SocketErrors: l.m.sockErrs.Load(),
 		}
 		s.Loops[i] = ls
 		s.Datagrams += ls.Datagrams
@@ -91,6 +96,7 @@ func (e *Engine) Stats() Stats {
 		s.SendDrops += ls.SendDrops
 		s.Discarded += ls.Discarded
 		s.AppDrops += ls.AppDrops
+		s.SocketErrors += ls.SocketErrors
 	}
 	return s
 }

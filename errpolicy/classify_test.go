@@ -33,6 +33,7 @@ func commonCases() []classifyCase {
 		{"os.ErrClosed", &os.PathError{Op: "read", Path: "udp", Err: os.ErrClosed}, errpolicy.Stop, "closed", 0},
 		{"hang-up wrapped", fmt.Errorf("loop 0 on 127.0.0.1:9: poller: %w", errpolicy.ErrHangUp), errpolicy.Fatal, "hangup", 0},
 		{"hang-up and errno joined", errors.Join(errpolicy.ErrHangUp, syscall.Errno(9)), errpolicy.Fatal, "hangup", 0},
+		{"readable but empty", fmt.Errorf("loop 0: %w", errpolicy.ErrEmptyReadable), errpolicy.Count, "empty-readable", 0},
 		{"truncated wrapped", fmt.Errorf("datagram 3 of 64: %w", errpolicy.ErrTruncated), errpolicy.Count, "truncated", 0},
 		{"deadline", &net.OpError{Op: "read", Net: "udp", Err: os.ErrDeadlineExceeded}, errpolicy.Wait, "deadline", 0},
 		{"plain error", errors.New("something odd"), errpolicy.Backoff, "unknown", 0},

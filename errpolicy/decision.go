@@ -41,6 +41,15 @@ var ErrHangUp = errors.New("errpolicy: socket hung up or shut down for reading")
 // (MSG_TRUNC). The engine wraps it with %w; it classifies as [Count].
 var ErrTruncated = errors.New("errpolicy: datagram truncated")
 
+// ErrEmptyReadable reports that the poller said the socket was readable
+// and a read right after found nothing (EAGAIN). Once, it is harmless (a
+// datagram the kernel discarded when it was read: a bad UDP checksum is
+// found only then, by a non-blocking read). Repeated, the poller and the
+// reads disagree for good and a level-triggered loop would spin on it. The
+// engine wraps it with %w; it classifies as [Count], so a [Streak] turns a
+// run of them into back-offs, then a re-open.
+var ErrEmptyReadable = errors.New("errpolicy: poller reported the socket readable, a read found nothing")
+
 // sentinel is an error matched with errors.Is before any errno is looked at.
 type sentinel struct {
 	err      error
@@ -56,6 +65,8 @@ var sentinels = [...]sentinel{
 		"the file was closed by its owner; end the loop, re-open nothing", ""}},
 	{ErrHangUp, Decision{Fatal, "hangup", 0,
 		"shut down for reading, possibly from another process; it never recovers and a level-triggered poller would spin on it (docs/kernel.md): re-open", ""}},
+	{ErrEmptyReadable, Decision{Count, "empty-readable", 0,
+		"the poller reported data a read did not find: once, a datagram the kernel discarded as it was read (a bad checksum); repeated, a spin: count, and a Streak turns a run into back-offs, then escalations on the same socket", ""}},
 	{ErrTruncated, Decision{Count, "truncated", 0,
 		"one datagram was longer than its buffer; its tail is lost, the socket is fine", ""}},
 	{os.ErrDeadlineExceeded, Decision{Wait, "deadline", 0,

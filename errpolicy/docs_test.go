@@ -27,6 +27,7 @@ var sentinelLabels = map[error]string{
 	net.ErrClosed:          "`net.ErrClosed`",
 	os.ErrClosed:           "`os.ErrClosed`",
 	ErrHangUp:              "`errpolicy.ErrHangUp`",
+	ErrEmptyReadable:       "`errpolicy.ErrEmptyReadable`",
 	ErrTruncated:           "`errpolicy.ErrTruncated`",
 	os.ErrDeadlineExceeded: "`os.ErrDeadlineExceeded`",
 }
