@@ -635,8 +635,12 @@ func TestLinuxTimestamps(t *testing.T) {
 		if ts.Before(before.Add(-time.Second)) || ts.After(after.Add(time.Second)) {
 			t.Errorf("datagram %d stamped %v, not within a second of [%v, %v]", i, ts, before, after)
 		}
-		if d.Timestamp < last {
-			t.Errorf("datagram %d stamped %v, before the one before it", i, ts)
+		// In send order, but on the real-time clock, which the host may
+		// step back a little while the test runs (a VM's clock being
+		// corrected under load was seen here): a stamp far before the
+		// previous one is a decoding error, a few milliseconds are not.
+		if d.Timestamp < last-int64(10*time.Millisecond) {
+			t.Errorf("datagram %d stamped %v, well before the one before it", i, ts)
 		}
 		last = d.Timestamp
 		if d.Dst.IsValid() || d.IfIndex != 0 {
