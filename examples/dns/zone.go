@@ -35,6 +35,7 @@ type Zone struct {
 	chases map[string][]byte
 	// names is every name that exists in the zone, owners and the empty
 	// non-terminals between them and the origin: NODATA, not NXDOMAIN.
+	// Keyed by the name in lower-case wire format.
 	names map[string]bool
 	// soaTail is the SOA record for the authority section without its
 	// owner name: type, class, TTL (negTTL), rdlength and rdata, the
@@ -114,7 +115,7 @@ func LoadZone(r io.Reader, origin, file string) (*Zone, error) {
 			return nil, fmt.Errorf("zone %s: %s: a CNAME must be the only record at its name", file, name)
 		}
 		for n := name; ; {
-			z.names[n] = true
+			z.names[string(wireName(n))] = true
 			if n == origin {
 				break
 			}
@@ -240,7 +241,7 @@ func (z *Zone) Chase(name string, t uint16) (ans, ns []dns.RR, rcode int) {
 		if rrs := sets[t]; rrs != nil {
 			return append(ans, rrs...), nil, dns.RcodeSuccess
 		}
-		if z.names[name] {
+		if z.Exists(name) {
 			return ans, z.negSOA(), dns.RcodeSuccess
 		}
 		return ans, z.negSOA(), dns.RcodeNameError
@@ -260,7 +261,7 @@ func (z *Zone) RRset(name string, t uint16) []dns.RR { return z.rrsets[name][t] 
 
 // Exists reports whether name (canonical) exists in the zone, as an
 // owner or an empty non-terminal.
-func (z *Zone) Exists(name string) bool { return z.names[name] }
+func (z *Zone) Exists(name string) bool { return z.names[string(wireName(name))] }
 
 // NegativeSOA is the SOA record of a negative answer: the zone's SOA
 // with the TTL of RFC 2308 section 5.
