@@ -124,6 +124,10 @@ server:
 	logfile: "$work/nsd.log"
 	hide-version: yes
 	verbosity: 0
+	# Debian's NSD limits each client netblock to 200 answers/s (RRL):
+	# off, as the others have none.
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
 remote-control:
 	control-enable: no
 zone:
