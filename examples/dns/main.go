@@ -14,7 +14,7 @@
 // loop's next send slot (Writer.Buffer), with the query's ID, RD flag and
 // question case (answer.go, no allocation), then Writer.Reply. Answers
 // leave from the address the query was sent to, also on a wildcard
-// address (Config.DstAddr). See README.md.
+// address (the engine's default for a socket bound to one). See README.md.
 package main
 
 import (
@@ -237,11 +237,8 @@ func newEngineServer(listen string, loops, rcvbuf int, a *Answerer, set *metrics
 		RecvBuffer:   rcvbuf,
 		DatagramSize: querySize,
 		ReplySize:    replySize,
-		// The address each query was sent to, from the first one on: on
-		// a wildcard address the answer must leave from it.
-		DstAddr: true,
-		Metrics: set,
-		Logger:  slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Metrics:      set,
+		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 	h := &handler{a: a}
 	cfg.Handler = h
