@@ -68,46 +68,6 @@ func newBatch(t *testing.T, slots, size int) *batch.Batch {
 	return b
 }
 
-// TestLinuxShutdownHangUp shuts the socket down for reading through a
-// duplicate of its fd, as another process can (docs/kernel.md), and checks the
-// poller reports the hang-up instead of a datagram or nothing.
-func TestLinuxShutdownHangUp(t *testing.T) {
-	r := listenT(t, "udp4", "127.0.0.1:0", Options{})
-	dup, err := unix.Dup(r.(*linuxReceiver).fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(dup)
-	// Returns ENOTCONN on an unconnected UDP socket, and takes effect.
-	unix.Shutdown(dup, unix.SHUT_RD)
-	ev := waitT(t, r)
-	if ev.Events&HangUp == 0 {
-		t.Fatalf("Wait after SHUT_RD reported %v, want hangup", ev.Events)
-	}
-	b := newBatch(t, 8, 64)
-	n, err := r.Read(b)
-	if n != 0 || (err != nil && err != ErrReadShutdown) {
-		t.Errorf("Read after SHUT_RD = %d, %v; want 0 and nil or ErrReadShutdown", n, err)
-	}
-	// Level-triggered: the hang-up is reported again, so a loop cannot
-	// miss it (and must not ignore it).
-	if ev := waitT(t, r); ev.Events&HangUp == 0 {
-		t.Errorf("second Wait reported %v, want hangup again", ev.Events)
-	}
-}
-
-func TestLinuxWake(t *testing.T) {
-	r := listenT(t, "udp4", "127.0.0.1:0", Options{})
-	go r.Wake()
-	if ev := waitT(t, r); ev.Events&Woken == 0 {
-		t.Errorf("Wait reported %v, want woken", ev.Events)
-	}
-	r.Close()
-	if err := r.Wake(); err != nil {
-		t.Errorf("Wake after Close: %v", err)
-	}
-}
-
 func TestLinuxRecvBuffer(t *testing.T) {
 	const want = 3 << 20
 	r := listenT(t, "udp4", "127.0.0.1:0", Options{RecvBuffer: want})
