@@ -225,6 +225,10 @@ type Info struct {
 // reports (identity_unix.go).
 type fileID struct{ dev, ino uint64 }
 
+// errReusePortUnbalanced is Listen's error for Options.ReusePort where
+// SO_REUSEPORT does not balance load (see ReusePortBalances).
+var errReusePortUnbalanced = errors.New("platform: SO_REUSEPORT does not balance load on this system: use one loop")
+
 // ErrPathLost is wrapped by CheckPath's error when the unix socket file a
 // Receiver was bound to (Info.Path) was removed, or replaced by another
 // file, from outside: the socket still works, but no new sender can reach
