@@ -145,6 +145,7 @@ func ptReadNone(t *testing.T, r Receiver, b *batch.Batch) {
 // contract_test.go, covers udp4 and udp6) reports an IPv4 sender
 // unmapped.
 func TestPortableReceive(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, network, address, client string
 	}{
@@ -179,6 +180,7 @@ func TestPortableReceive(t *testing.T) {
 }
 
 func TestPortableWaitTwiceWithoutRead(t *testing.T) {
+	t.Parallel()
 	r := ptListen(t, "udp4", "127.0.0.1:0", Options{})
 	c := ptDial(t, r, "127.0.0.1")
 	b := ptBatch(t, 4, 2048)
@@ -193,6 +195,7 @@ func TestPortableWaitTwiceWithoutRead(t *testing.T) {
 }
 
 func TestPortableTruncation(t *testing.T) {
+	t.Parallel()
 	long := []byte("0123456789abcdefghijklmnopqrstuvwxyz")
 	for _, tc := range []struct {
 		name string
@@ -260,6 +263,7 @@ func TestPortableSteadyStateAllocs(t *testing.T) {
 // package net's error, matching net.ErrClosed (the contract suite checks
 // Close itself).
 func TestPortableWaitAfterClose(t *testing.T) {
+	t.Parallel()
 	r := ptListen(t, "udp4", "127.0.0.1:0", Options{})
 	if err := r.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -270,6 +274,7 @@ func TestPortableWaitAfterClose(t *testing.T) {
 }
 
 func TestPortableListenOptions(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ network, address string }{
 		{"tcp", "127.0.0.1:0"},
 		{"unixgram", ""}, // an empty path; unixgram itself is supported (unixgram_test.go)

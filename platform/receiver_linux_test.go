@@ -69,6 +69,7 @@ func newBatch(t *testing.T, slots, size int) *batch.Batch {
 }
 
 func TestLinuxRecvBuffer(t *testing.T) {
+	t.Parallel()
 	const want = 3 << 20
 	r := listenT(t, "udp4", "127.0.0.1:0", Options{RecvBuffer: want})
 	info := r.Info()
@@ -89,6 +90,7 @@ func TestLinuxRecvBuffer(t *testing.T) {
 // TestLinuxDualStack binds "udp" to the wildcard and receives from IPv4
 // and IPv6 loopback, reporting the IPv4 sender unmapped.
 func TestLinuxDualStack(t *testing.T) {
+	t.Parallel()
 	r := listenT(t, "udp", ":0", Options{})
 	port := r.LocalAddr().(*net.UDPAddr).Port
 	var want []netip.AddrPort
@@ -122,6 +124,7 @@ func TestLinuxDualStack(t *testing.T) {
 }
 
 func TestLinuxReusePort(t *testing.T) {
+	t.Parallel()
 	a := listenT(t, "udp4", "127.0.0.1:0", Options{ReusePort: true})
 	b := listenT(t, "udp4", a.LocalAddr().String(), Options{ReusePort: true})
 	if !a.Info().ReusePort || !b.Info().ReusePort {
@@ -133,6 +136,7 @@ func TestLinuxReusePort(t *testing.T) {
 }
 
 func TestListenErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ network, address string }{
 		{"tcp", "127.0.0.1:0"},
 		{"udp4", "no-such-host.invalid:0"},
@@ -152,6 +156,7 @@ func TestListenErrors(t *testing.T) {
 // still report them: re-arming checks readiness. Both with data left
 // unread and with the queue emptied and refilled while disarmed.
 func TestLinuxOneShotRearm(t *testing.T) {
+	t.Parallel()
 	r := listenT(t, "udp4", "127.0.0.1:0", Options{})
 	c, err := net.DialUDP("udp4", nil, r.LocalAddr().(*net.UDPAddr))
 	if err != nil {

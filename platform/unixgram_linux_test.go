@@ -15,6 +15,7 @@ import (
 // a second socket on the name is refused by the kernel (EADDRINUSE), and
 // the name is free again the moment the socket closes.
 func TestUnixgramAbstract(t *testing.T) {
+	t.Parallel()
 	for _, be := range ugBackends {
 		t.Run(be.name, func(t *testing.T) {
 			name := fmt.Sprintf("@udprx-test-%d-%x", os.Getpid(), rand.Uint64())

@@ -93,6 +93,7 @@ func ugAbsent(t *testing.T, path string) {
 // contract suite, contract_test.go, covers a bound sender, truncation
 // and the rest).
 func TestUnixgramReceive(t *testing.T) {
+	t.Parallel()
 	for _, be := range ugBackends {
 		t.Run(be.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "r.sock")
@@ -274,6 +275,7 @@ func (c *ugChild) kill(t *testing.T) {
 }
 
 func TestUnixgramStaleSocket(t *testing.T) {
+	t.Parallel()
 	for _, be := range ugBackends {
 		t.Run(be.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "s.sock")
@@ -301,6 +303,7 @@ func TestUnixgramStaleSocket(t *testing.T) {
 }
 
 func TestUnixgramLiveProcess(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "live.sock")
 	child := ugStartChild(t, ugChildCmd("TestHelperBindAndWait", ugHelperEnv+"=bind", "UDPRX_TEST_PATH="+path))
 	child.expect(t, "ready")
@@ -326,6 +329,7 @@ func TestUnixgramLiveProcess(t *testing.T) {
 }
 
 func TestUnixgramSecondListen(t *testing.T) {
+	t.Parallel()
 	for _, be := range ugBackends {
 		t.Run(be.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "s.sock")
@@ -349,6 +353,7 @@ func TestUnixgramSecondListen(t *testing.T) {
 }
 
 func TestUnixgramLock(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 
 	// While a Listen holds PATH.lock, nobody else can take it.
@@ -406,6 +411,7 @@ func TestUnixgramLock(t *testing.T) {
 }
 
 func TestUnixgramNotSocket(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, kind string
 		make       func(t *testing.T, dir, path string)
@@ -499,6 +505,7 @@ func TestUnixgramNotSocket(t *testing.T) {
 }
 
 func TestUnixgramClose(t *testing.T) {
+	t.Parallel()
 	for _, be := range ugBackends {
 		t.Run(be.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "s.sock")
@@ -522,6 +529,7 @@ func TestUnixgramClose(t *testing.T) {
 // Receiver's back and the path bound by someone else; Close must leave
 // that file, and its owner, alone.
 func TestUnixgramCloseKeepsReplaced(t *testing.T) {
+	t.Parallel()
 	for _, be := range ugBackends {
 		t.Run(be.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "s.sock")
@@ -553,6 +561,7 @@ func TestUnixgramCloseKeepsReplaced(t *testing.T) {
 }
 
 func TestUnixgramMode(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ mode, want os.FileMode }{
 		{0, 0o660}, {0o600, 0o600}, {0o640, 0o640}, {0o666, 0o666}, {0o777, 0o777},
 	} {
@@ -568,6 +577,7 @@ func TestUnixgramMode(t *testing.T) {
 }
 
 func TestUnixgramOptionErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name, address string
