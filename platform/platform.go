@@ -199,7 +199,7 @@ type Info struct {
 	Path string
 	// pathID is the device and inode of the socket file at Path, as bound:
 	// what CheckPath compares the path with.
-	pathID pathIdentity
+	pathID fileID
 	// GRO reports whether UDP GRO is on (Options.GRO, granted).
 	GRO bool
 	// PktInfo reports whether Read fills Datagram.Dst and IfIndex.
@@ -220,8 +220,14 @@ type Info struct {
 	PinsSource bool
 }
 
-// pathIdentity tells one file from another: its device and inode.
-type pathIdentity struct{ dev, ino uint64 }
+// fileID tells one file from another, also one that reuses a descriptor
+// number or takes a path over: the device and inode fstat(2) or lstat(2)
+// reports (identity_unix.go).
+type fileID struct{ dev, ino uint64 }
+
+// errReusePortUnbalanced is Listen's error for Options.ReusePort where
+// SO_REUSEPORT does not balance load (see ReusePortBalances).
+var errReusePortUnbalanced = errors.New("platform: SO_REUSEPORT does not balance load on this system: use one loop")
 
 // ErrPathLost is wrapped by CheckPath's error when the unix socket file a
 // Receiver was bound to (Info.Path) was removed, or replaced by another

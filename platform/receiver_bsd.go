@@ -28,7 +28,7 @@ type kqueueReceiver struct {
 	kq     int
 	local  net.Addr
 	info   Info
-	id     fdIdentity
+	id     fileID
 	idle   unix.Timespec // idleCheckMillis, a field so Wait does not allocate it
 	inet   bool          // AF_INET/AF_INET6: an empty read without a source is a shutdown
 	family int           // SO_DOMAIN, for Send's destination addresses

@@ -32,14 +32,14 @@ type linuxReceiver struct {
 	// checked as the socket's is (id), so that a wake-up is never written
 	// into a file that took evfd's number, and a poller closed from
 	// outside ends the wait (ErrPollerGone) instead of hanging it.
-	epid, evid fdIdentity
+	epid, evid fileID
 	// wakeLost: Wake found evfd no longer ours and wrote nothing; Wait
 	// reports Woken at its next idle check instead.
 	wakeLost atomic.Bool
 	local    net.Addr
 	info     Info
 	inet     bool // AF_INET/AF_INET6: an empty entry without a source is a shutdown
-	id       fdIdentity
+	id       fileID
 
 	release func() error // run by Close after the socket is closed; nil: nothing to clean up
 	adopted *adoptState  // an adopted socket's options as found, put back by Close; nil: ours
@@ -260,7 +260,7 @@ func (r *linuxReceiver) pollerGone() error {
 	for _, d := range [...]struct {
 		name string
 		fd   int
-		id   fdIdentity
+		id   fileID
 	}{{"epoll", r.epfd, r.epid}, {"eventfd", r.evfd, r.evid}} {
 		if !stillOurs(d.fd, d.id) {
 			return fmt.Errorf("platform: %s descriptor %d closed or replaced from outside: %w (%w)", d.name, d.fd, ErrPollerGone, unix.EBADF)

@@ -68,47 +68,8 @@ func newBatch(t *testing.T, slots, size int) *batch.Batch {
 	return b
 }
 
-// TestLinuxShutdownHangUp shuts the socket down for reading through a
-// duplicate of its fd, as another process can (docs/kernel.md), and checks the
-// poller reports the hang-up instead of a datagram or nothing.
-func TestLinuxShutdownHangUp(t *testing.T) {
-	r := listenT(t, "udp4", "127.0.0.1:0", Options{})
-	dup, err := unix.Dup(r.(*linuxReceiver).fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(dup)
-	// Returns ENOTCONN on an unconnected UDP socket, and takes effect.
-	unix.Shutdown(dup, unix.SHUT_RD)
-	ev := waitT(t, r)
-	if ev.Events&HangUp == 0 {
-		t.Fatalf("Wait after SHUT_RD reported %v, want hangup", ev.Events)
-	}
-	b := newBatch(t, 8, 64)
-	n, err := r.Read(b)
-	if n != 0 || (err != nil && err != ErrReadShutdown) {
-		t.Errorf("Read after SHUT_RD = %d, %v; want 0 and nil or ErrReadShutdown", n, err)
-	}
-	// Level-triggered: the hang-up is reported again, so a loop cannot
-	// miss it (and must not ignore it).
-	if ev := waitT(t, r); ev.Events&HangUp == 0 {
-		t.Errorf("second Wait reported %v, want hangup again", ev.Events)
-	}
-}
-
-func TestLinuxWake(t *testing.T) {
-	r := listenT(t, "udp4", "127.0.0.1:0", Options{})
-	go r.Wake()
-	if ev := waitT(t, r); ev.Events&Woken == 0 {
-		t.Errorf("Wait reported %v, want woken", ev.Events)
-	}
-	r.Close()
-	if err := r.Wake(); err != nil {
-		t.Errorf("Wake after Close: %v", err)
-	}
-}
-
 func TestLinuxRecvBuffer(t *testing.T) {
+	t.Parallel()
 	const want = 3 << 20
 	r := listenT(t, "udp4", "127.0.0.1:0", Options{RecvBuffer: want})
 	info := r.Info()
@@ -129,6 +90,7 @@ func TestLinuxRecvBuffer(t *testing.T) {
 // TestLinuxDualStack binds "udp" to the wildcard and receives from IPv4
 // and IPv6 loopback, reporting the IPv4 sender unmapped.
 func TestLinuxDualStack(t *testing.T) {
+	t.Parallel()
 	r := listenT(t, "udp", ":0", Options{})
 	port := r.LocalAddr().(*net.UDPAddr).Port
 	var want []netip.AddrPort
@@ -162,6 +124,7 @@ func TestLinuxDualStack(t *testing.T) {
 }
 
 func TestLinuxReusePort(t *testing.T) {
+	t.Parallel()
 	a := listenT(t, "udp4", "127.0.0.1:0", Options{ReusePort: true})
 	b := listenT(t, "udp4", a.LocalAddr().String(), Options{ReusePort: true})
 	if !a.Info().ReusePort || !b.Info().ReusePort {
@@ -173,6 +136,7 @@ func TestLinuxReusePort(t *testing.T) {
 }
 
 func TestListenErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ network, address string }{
 		{"tcp", "127.0.0.1:0"},
 		{"udp4", "no-such-host.invalid:0"},
@@ -192,6 +156,7 @@ func TestListenErrors(t *testing.T) {
 // still report them: re-arming checks readiness. Both with data left
 // unread and with the queue emptied and refilled while disarmed.
 func TestLinuxOneShotRearm(t *testing.T) {
+	t.Parallel()
 	r := listenT(t, "udp4", "127.0.0.1:0", Options{})
 	c, err := net.DialUDP("udp4", nil, r.LocalAddr().(*net.UDPAddr))
 	if err != nil {

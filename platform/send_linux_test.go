@@ -287,6 +287,7 @@ func sendAndReceive(t *testing.T, snd, rcv Receiver, msgs []batch.Message) []bat
 // equal ones, each ending shorter, and single ones) to a loopback
 // receiver, with GSO and without: every one arrives, in order, whole.
 func TestSendLoopback(t *testing.T) {
+	t.Parallel()
 	for _, gso := range []bool{true, false} {
 		t.Run(fmt.Sprintf("gso=%v", gso), func(t *testing.T) {
 			rcv := listenT(t, "udp4", "127.0.0.1:0", Options{RecvBuffer: 4 << 20})
@@ -341,6 +342,7 @@ func TestSendLoopback(t *testing.T) {
 // one struct mmsghdr (one segmented send) with GSO on, and arrive as 64
 // datagrams.
 func TestSendGSORunOneHeader(t *testing.T) {
+	t.Parallel()
 	rcv := listenT(t, "udp4", "127.0.0.1:0", Options{RecvBuffer: 4 << 20})
 	snd := listenT(t, "udp4", "127.0.0.1:0", Options{})
 	if !snd.Info().GSO {
@@ -363,6 +365,7 @@ func TestSendGSORunOneHeader(t *testing.T) {
 // its From (IP_PKTINFO), a dual-stack socket bound to [::] too for an
 // IPv4 destination, and a socket bound to 127.0.0.1 ignores From.
 func TestSendPinsSource(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		network, bind string
 		pins          bool

@@ -109,7 +109,7 @@ func listenUnixgram(address string, opts Options) (Receiver, error) {
 	}
 	if b != nil {
 		info.Path, release = b.path, b.release
-		info.pathID = pathIdentity(b.sockID)
+		info.pathID = b.sockID
 	}
 	r, err := newReceiver(fd, &net.UnixAddr{Name: address, Net: "unixgram"}, false, opts, info, release)
 	if err != nil {
@@ -184,16 +184,6 @@ func bindAbstract(name string) (int, error) {
 		return -1, fmt.Errorf("platform: unixgram %q: %w", name, serr)
 	}
 	return fd, nil
-}
-
-// fileID tells one file from another: the device and inode lstat(2)
-// reports.
-type fileID struct {
-	dev, ino uint64
-}
-
-func fileIDOf(st *unix.Stat_t) fileID {
-	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}
 }
 
 // unixBinding is a socket path a Listen holds: the lock, and once bound,
@@ -358,7 +348,7 @@ func (b *unixBinding) clearStale() error {
 // that finds the path lost must close the socket and Listen again, which
 // re-creates it under the rules of a start (see listenUnixgram).
 func CheckPath(info Info) error {
-	if info.Path == "" || info.pathID == (pathIdentity{}) {
+	if info.Path == "" || info.pathID == (fileID{}) {
 		return nil
 	}
 	var st unix.Stat_t
@@ -367,7 +357,7 @@ func CheckPath(info Info) error {
 		return fmt.Errorf("platform: unixgram %q: removed from outside: %w", info.Path, ErrPathLost)
 	case err != nil:
 		return nil
-	case pathIdentity(fileIDOf(&st)) != info.pathID:
+	case fileIDOf(&st) != info.pathID:
 		return fmt.Errorf("platform: unixgram %q: replaced from outside by %s: %w", info.Path, fileKind(uint32(st.Mode)), ErrPathLost)
 	}
 	return nil
