@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/udprx/udprx/bench/wire"
 )
 
 // Defaults of EchoCompareConfig.
@@ -69,8 +71,8 @@ func (c EchoCompareConfig) Validate() error {
 		}
 		seen[s] = true
 	}
-	if c.Size != 0 && (c.Size < HeaderSize || c.Size > MaxSize) {
-		bad = append(bad, fmt.Sprintf("sizes: %d is outside %d..%d (a request carries a header)", c.Size, HeaderSize, MaxSize))
+	if c.Size != 0 && (c.Size < wire.HeaderSize || c.Size > MaxSize) {
+		bad = append(bad, fmt.Sprintf("sizes: %d is outside %d..%d (a request carries a header)", c.Size, wire.HeaderSize, MaxSize))
 	}
 	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		bad = append(bad, fmt.Sprintf("rate %v is not a finite number >= 0", c.Rate))

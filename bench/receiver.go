@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/udprx/udprx/bench/wire"
 	"github.com/udprx/udprx/engine"
 )
 
@@ -71,7 +72,7 @@ type RecvCounts struct {
 	IncomingCPUs []int
 	// Latency is what the udpbench headers told, with RecvConfig.Track;
 	// nil otherwise.
-	Latency *LatencySummary
+	Latency *wire.LatencySummary
 	// Replies and SendDrops are an echo server's (NewEchoServer): the
 	// answers the kernel accepted, and those it refused or the server
 	// dropped. Zero for a receiver that only receives.

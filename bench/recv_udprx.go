@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/udprx/udprx/bench/wire"
 	"github.com/udprx/udprx/engine"
 )
 
@@ -17,8 +18,8 @@ type udprxReceiver struct {
 	a    arrivals
 	seen atomic.Uint64 // datagrams handed to the handler, for a
 
-	mu      sync.Mutex // one Tracker for every loop: locked once a batch
-	tracker *Tracker
+	mu      sync.Mutex // one wire.Tracker for every loop: locked once a batch
+	tracker *wire.Tracker
 }
 
 func newUdprxReceiver(cfg RecvConfig) (Receiver, error) { return newUdprx(cfg, false) }
@@ -49,7 +50,7 @@ func newUdprxWith(cfg RecvConfig, gro bool, handlerOf func(*udprxReceiver) engin
 	case handlerOf != nil:
 		handler = handlerOf(r)
 	case cfg.Track:
-		r.tracker = NewTracker()
+		r.tracker = wire.NewTracker()
 		handler = r.track
 	}
 	e, err := engine.New(engine.Config{

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/udprx/udprx/bench/wire"
 )
 
 // Defaults of RRConfig.
@@ -75,8 +76,8 @@ func (c RRConfig) Validate() error {
 	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		bad = append(bad, fmt.Sprintf("rate %v is not a finite number >= 0", c.Rate))
 	}
-	if c.Size != 0 && (c.Size < HeaderSize || c.Size > MaxSize) {
-		bad = append(bad, fmt.Sprintf("size %d is outside %d..%d (a request carries a %d-byte header)", c.Size, HeaderSize, MaxSize, HeaderSize))
+	if c.Size != 0 && (c.Size < wire.HeaderSize || c.Size > MaxSize) {
+		bad = append(bad, fmt.Sprintf("size %d is outside %d..%d (a request carries a %d-byte header)", c.Size, wire.HeaderSize, MaxSize, wire.HeaderSize))
 	}
 	if c.Flows < 0 || c.Flows > MaxFlows {
 		bad = append(bad, fmt.Sprintf("flows %d is outside 1..%d", c.Flows, MaxFlows))
@@ -181,7 +182,7 @@ type rrFlow struct {
 // request's sequence number and true), a duplicate, a late answer, or
 // foreign.
 func (f *rrFlow) note(p []byte, now int64, timeout time.Duration) (seq uint64, answered bool) {
-	h, ok := ParseHeader(p)
+	h, ok := wire.ParseHeader(p)
 	if !ok || h.Flow != f.id || h.Seq >= f.issued.Load() {
 		f.foreign++
 		return 0, false

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/udprx/udprx/bench/wire"
 )
 
 // The send side's platform seam is one function with the same signature in
@@ -30,9 +32,9 @@ const (
 	// MaxBatch is the most datagrams one send call may carry: the kernel's
 	// UIO_MAXIOV (1024), the cap sendmmsg puts on its vector.
 	MaxBatch = 1024
-	// MaxFlows caps SendConfig.Flows: each flow is a socket and a
-	// goroutine, and far fewer flows than this already saturate a host.
-	MaxFlows = 4096
+	// MaxFlows caps SendConfig.Flows, at the number of flows a receiver's
+	// Tracker tells apart.
+	MaxFlows = wire.MaxFlows
 
 	// DefaultSize is the payload size used when SendConfig.Size is 0.
 	DefaultSize = 64

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/udprx/udprx/bench/wire"
 	"golang.org/x/sys/unix"
 )
 
@@ -112,7 +113,7 @@ func newMmsgWriter(conn *net.UDPConn, cfg SendConfig, flow uint32) (*mmsgWriter,
 	}
 	w.buf = make([]byte, cfg.Batch*cfg.Size)
 	for i := range cfg.Batch {
-		PutHeader(w.buf[i*cfg.Size:(i+1)*cfg.Size], Header{Flow: flow})
+		wire.PutHeader(w.buf[i*cfg.Size:(i+1)*cfg.Size], wire.Header{Flow: flow})
 	}
 	nmsg := (cfg.Batch + w.segs - 1) / w.segs
 	w.iovs = make([]unix.Iovec, nmsg)
@@ -157,10 +158,10 @@ func (w *mmsgWriter) write(seq uint64, n int) (accepted, calls int, err error) {
 // kernel did not take, with fresh timestamps.
 func (w *mmsgWriter) send(fd uintptr) bool {
 	for w.next < w.nmsg {
-		if w.size >= HeaderSize {
+		if w.size >= wire.HeaderSize {
 			now := time.Now().UnixNano()
 			for i := w.next * w.segs; i < w.n; i++ {
-				putSeqTime(w.buf[i*w.size:], w.seq+uint64(i), now)
+				wire.PutSeqTime(w.buf[i*w.size:], w.seq+uint64(i), now)
 			}
 		}
 		// int sendmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags);

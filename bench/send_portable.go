@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/udprx/udprx/bench/wire"
 )
 
 // dialPortable opens flow number flow as a connected net.UDPConn written one
@@ -19,7 +21,7 @@ func dialPortable(raddr *net.UDPAddr, cfg SendConfig, flow uint32) (flowWriter, 
 	}
 	w := &portableWriter{conn: conn, size: cfg.Size, buf: make([]byte, cfg.Batch*cfg.Size)}
 	for i := range cfg.Batch {
-		PutHeader(w.buf[i*cfg.Size:(i+1)*cfg.Size], Header{Flow: flow})
+		wire.PutHeader(w.buf[i*cfg.Size:(i+1)*cfg.Size], wire.Header{Flow: flow})
 	}
 	return w, nil
 }
@@ -36,8 +38,8 @@ type portableWriter struct {
 func (w *portableWriter) write(seq uint64, n int) (accepted, calls int, err error) {
 	for i := range n {
 		p := w.buf[i*w.size : (i+1)*w.size]
-		if w.size >= HeaderSize {
-			putSeqTime(p, seq+uint64(i), time.Now().UnixNano())
+		if w.size >= wire.HeaderSize {
+			wire.PutSeqTime(p, seq+uint64(i), time.Now().UnixNano())
 		}
 		calls++
 		if _, err := w.conn.Write(p); err != nil {

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/udprx/udprx/bench/wire"
 )
 
 func TestValidate(t *testing.T) {
@@ -128,8 +130,8 @@ func (r *testReceiver) read(size int) {
 		if r.track {
 			if n != size {
 				r.bad = append(r.bad, "wrong size "+strconv.Itoa(n))
-			} else if size >= HeaderSize {
-				h, ok := ParseHeader(buf[:n])
+			} else if size >= wire.HeaderSize {
+				h, ok := wire.ParseHeader(buf[:n])
 				if !ok {
 					r.bad = append(r.bad, "no header")
 				} else {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/wire"
 )
 
 // echoDoc and rrDoc are the help of "udpbench echo" and "udpbench rr".
@@ -184,7 +185,7 @@ func runRR(args []string) int {
 	fs := flag.NewFlagSet("rr", flag.ContinueOnError)
 	to := fs.String("to", "", "the echo server, `HOST:PORT`")
 	rate := fs.Float64("rate", 0, "requests per second over all flows; 0 = closed loop (one outstanding request per flow)")
-	size := fs.Int("size", bench.DefaultSize, fmt.Sprintf("request payload in bytes, %d..%d", bench.HeaderSize, bench.MaxSize))
+	size := fs.Int("size", bench.DefaultSize, fmt.Sprintf("request payload in bytes, %d..%d", wire.HeaderSize, bench.MaxSize))
 	flows := fs.Int("flows", 1, "client sockets, each connected to the server")
 	duration := fs.Duration("duration", 5*time.Second, "how long to send requests")
 	timeout := fs.Duration("timeout", bench.DefaultRRTimeout, "how long a request may wait for its answer")

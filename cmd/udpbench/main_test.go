@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/wire"
 )
 
 // TestUdpbench builds the udpbench binary once and runs it as a user would.
@@ -267,7 +267,7 @@ func newListener(t *testing.T) *listener {
 			if err != nil {
 				return
 			}
-			if _, ok := bench.ParseHeader(buf[:n]); ok {
+			if _, ok := wire.ParseHeader(buf[:n]); ok {
 				l.count.Add(1)
 				select {
 				case l.news <- struct{}{}:

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/wire"
 )
 
 // recvSummary is the stable JSON interface of `udpbench recv --json`.
@@ -41,7 +42,7 @@ type recvSummary struct {
 	// Latency is what the udpbench headers in the payloads told: loss,
 	// reordering, jitter, one-way latency (udprx receiver, unless
 	// --no-latency); absent otherwise.
-	Latency *bench.LatencySummary `json:"latency,omitempty"`
+	Latency *wire.LatencySummary `json:"latency,omitempty"`
 }
 
 func runRecv(args []string) int {

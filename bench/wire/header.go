@@ -1,4 +1,4 @@
-package bench
+package wire
 
 import "encoding/binary"
 
@@ -17,6 +17,11 @@ import "encoding/binary"
 // carries no header at all (zero bytes only), so a receiver cannot count loss
 // or latency for it.
 const HeaderSize = 24
+
+// MaxFlows is the number of flows a sender may run and a Tracker keeps
+// sequence state for (flow ids 0..MaxFlows-1): each flow is a socket and a
+// goroutine, and far fewer flows than this already saturate a host.
+const MaxFlows = 4096
 
 // headerMagic marks a payload as written by udpbench: "udpb" in ASCII. A
 // receiver uses it to tell udpbench traffic from a foreign payload.
@@ -67,10 +72,10 @@ func ParseHeader(b []byte) (Header, bool) {
 	}, true
 }
 
-// putSeqTime rewrites only the Seq and SentUnixNano fields of a header that
+// PutSeqTime rewrites only the Seq and SentUnixNano fields of a header that
 // PutHeader wrote before, for the send loop's hot path. b must be at least
 // HeaderSize long.
-func putSeqTime(b []byte, seq uint64, unixNano int64) {
+func PutSeqTime(b []byte, seq uint64, unixNano int64) {
 	binary.BigEndian.PutUint64(b[8:16], seq)
 	binary.BigEndian.PutUint64(b[16:24], uint64(unixNano))
 }

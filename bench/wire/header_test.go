@@ -1,4 +1,4 @@
-package bench
+package wire
 
 import (
 	"bytes"
@@ -84,10 +84,10 @@ func TestParseHeaderForeign(t *testing.T) {
 func TestPutSeqTime(t *testing.T) {
 	b := make([]byte, 100)
 	PutHeader(b, Header{Flow: 7})
-	putSeqTime(b, 42, 99)
+	PutSeqTime(b, 42, 99)
 	h, ok := ParseHeader(b)
 	if want := (Header{Flow: 7, Seq: 42, SentUnixNano: 99}); !ok || h != want {
-		t.Fatalf("after putSeqTime: %+v, %v; want %+v", h, ok, want)
+		t.Fatalf("after PutSeqTime: %+v, %v; want %+v", h, ok, want)
 	}
 }
 

@@ -1,4 +1,4 @@
-package bench
+package wire
 
 import (
 	"math"
@@ -170,7 +170,7 @@ func TestTrackerObserveAllocs(t *testing.T) {
 	tr.Observe(p, 1) // the flow's first datagram grows the table
 	seq := uint64(1)
 	allocs := testing.AllocsPerRun(1000, func() {
-		putSeqTime(p, seq, int64(seq))
+		PutSeqTime(p, seq, int64(seq))
 		seq += 1 + seq%3 // gaps, so the window advances by words too
 		tr.Observe(p, int64(seq)+12345)
 		tr.Observe(foreign, 0)
@@ -185,7 +185,7 @@ func BenchmarkTrackerObserve(b *testing.B) {
 	p := payloadFor(0, 0, 0)
 	b.ReportAllocs()
 	for i := range b.N {
-		putSeqTime(p, uint64(i), int64(i))
+		PutSeqTime(p, uint64(i), int64(i))
 		tr.Observe(p, int64(i)+50_000)
 	}
 }
