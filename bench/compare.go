@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/udprx/udprx/bench/hoststat"
 )
 
 // A trial's platform seam (compare_linux.go, compare_other.go), besides
@@ -251,7 +253,7 @@ type TrialResult struct {
 	Rate       float64 `json:"rate"`
 	OfferedPPS float64 `json:"offered_pps"`
 	// Loss: offered, received and where the rest went.
-	Loss
+	hoststat.Loss
 	// LossPercent is Loss.Total() as a percentage of Offered.
 	LossPercent float64 `json:"loss_percent"`
 	// ReceivedBytes is the payload bytes received.
@@ -272,7 +274,7 @@ type TrialResult struct {
 	SocketDrops int64 `json:"socket_drops"`
 	// Host is the change in the host-wide UDP counters over the trial
 	// (/proc/net/snmp and snmp6): every socket's, so a cross-check only.
-	Host UDPCounters `json:"host_udp"`
+	Host hoststat.UDPCounters `json:"host_udp"`
 	// RecvErrors is the receiver's count of failed reads.
 	RecvErrors uint64 `json:"recv_errors"`
 	// Batches counts the receiver's reads that returned data (a
@@ -432,37 +434,37 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 		return res, fmt.Errorf("bench: %s receiver bound %v: not a UDP address", spec.receiver, r.Addr())
 	}
 	port := uint16(addr.Port)
-	hostBefore, hostErr := readUDPCounters()
-	cpuBefore, cpuErr := processCPU()
+	hostBefore, hostErr := hoststat.ReadUDPCounters()
+	cpuBefore, cpuErr := hoststat.ProcessCPU()
 
 	sum, senderCPU, err := tr.send(ctx, addr.String(), spec, func(elapsed time.Duration) {
 		if live != nil && !fill { // a fill has nothing to show: no receiver reads
-			sock, _ := readSocketStats(port)
-			live(liveCounts{elapsed: elapsed, received: r.Counts().Datagrams, kernelDrops: sock.drops})
+			sock, _ := hoststat.ReadSocketStats(port)
+			live(liveCounts{elapsed: elapsed, received: r.Counts().Datagrams, kernelDrops: sock.Drops})
 		}
 	})
 	if err != nil {
 		return res, err
 	}
 	var start time.Time // a drain trial's: when the receiver was started
-	var fillSock socketStats
+	var fillSock hoststat.SocketStats
 	var fillErr error
 	if fill {
 		// The queue is full and nothing else arrives from here on: the
 		// fill's drops (a queue too small for it) are the trial's kernel
 		// loss, read before the timed part. The CPU is read again so that
 		// only the drain is counted, not the wait for the sender.
-		fillSock, fillErr = readSocketStats(port)
-		cpuBefore, cpuErr = processCPU()
+		fillSock, fillErr = hoststat.ReadSocketStats(port)
+		cpuBefore, cpuErr = hoststat.ProcessCPU()
 		start = time.Now()
 		startRun()
 	}
 	sock, sockErr := drain(ctx, r, port, sum.Datagrams)
 	if fill {
-		sock.drops, sockErr = fillSock.drops, fillErr
+		sock.Drops, sockErr = fillSock.Drops, fillErr
 	}
-	cpuAfter, cpuErr2 := processCPU()
-	hostAfter, hostErr2 := readUDPCounters()
+	cpuAfter, cpuErr2 := hoststat.ProcessCPU()
+	hostAfter, hostErr2 := hoststat.ReadUDPCounters()
 	c := r.Counts()
 	if err := stop(); err != nil {
 		return res, err
@@ -471,14 +473,14 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 	res.Backend = c.Backend
 	if sum.Seconds > 0 {
 		res.OfferedPPS = float64(sum.Datagrams) / sum.Seconds
-		res.SenderCPUPercent = cpuPercent(senderCPU, time.Duration(sum.Seconds*float64(time.Second)))
+		res.SenderCPUPercent = hoststat.CPUPercent(senderCPU, time.Duration(sum.Seconds*float64(time.Second)))
 	}
 	if sockErr == nil {
-		res.SocketDrops = int64(sock.drops)
+		res.SocketDrops = int64(sock.Drops)
 	} else {
-		sock.drops = 0
+		sock.Drops = 0
 	}
-	res.Loss = attributeLoss(sum.Datagrams, c.Datagrams, sock.drops)
+	res.Loss = hoststat.AttributeLoss(sum.Datagrams, c.Datagrams, sock.Drops)
 	res.LossPercent = res.Loss.Percent(res.Loss.Total())
 	res.ReceivedBytes = c.Bytes
 	active := c.Last.Sub(c.First)
@@ -494,7 +496,7 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 	}
 	res.SenderErrors, res.SenderFirstError = sum.Errors, sum.FirstError
 	if hostErr == nil && hostErr2 == nil {
-		res.Host = hostAfter.sub(hostBefore)
+		res.Host = hostAfter.Sub(hostBefore)
 	}
 	res.RecvErrors = c.Errors
 	res.Batches = c.Batches
@@ -503,7 +505,7 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 		if window <= 0 {
 			window = time.Duration(sum.Seconds * float64(time.Second))
 		}
-		res.CPUPercent = cpuPercent(cpuAfter-cpuBefore, window)
+		res.CPUPercent = hoststat.CPUPercent(cpuAfter-cpuBefore, window)
 	}
 	res.Seconds = time.Since(began).Seconds()
 	return res, nil
@@ -611,22 +613,22 @@ func firstLine(s string) string {
 // socket queue, or drainLimit has passed, or ctx is done. It returns the
 // sockets' counters as of the end, with an error if they cannot be read
 // (then the wait relies on the count alone).
-func drain(ctx context.Context, r Receiver, port uint16, offered uint64) (socketStats, error) {
+func drain(ctx context.Context, r Receiver, port uint16, offered uint64) (hoststat.SocketStats, error) {
 	deadline := time.Now().Add(drainLimit)
 	last := r.Counts().Datagrams
 	lastChange := time.Now()
 	t := time.NewTicker(drainPoll)
 	defer t.Stop()
 	for {
-		sock, err := readSocketStats(port)
+		sock, err := hoststat.ReadSocketStats(port)
 		got := r.Counts().Datagrams
 		now := time.Now()
 		if got != last {
 			last, lastChange = got, now
 		}
 		switch {
-		case got+sock.drops >= offered,
-			now.Sub(lastChange) >= drainIdle && sock.rxQueue == 0,
+		case got+sock.Drops >= offered,
+			now.Sub(lastChange) >= drainIdle && sock.RxQueue == 0,
 			now.After(deadline):
 			return sock, err
 		}

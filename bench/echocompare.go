@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/udprx/udprx/bench/hoststat"
 	"github.com/udprx/udprx/bench/wire"
 )
 
@@ -254,9 +255,9 @@ func (tr *trialRunner) echoTrial(ctx context.Context, cfg EchoCompareConfig, nam
 		}
 		return nil
 	}
-	cpuBefore, cpuErr := processCPU()
+	cpuBefore, cpuErr := hoststat.ProcessCPU()
 	t.Client, err = tr.runRR(ctx, cfg, s.Addr().String())
-	cpuAfter, cpuErr2 := processCPU()
+	cpuAfter, cpuErr2 := hoststat.ProcessCPU()
 	c := s.Counts()
 	if serr := stop(); err == nil {
 		err = serr
@@ -268,7 +269,7 @@ func (tr *trialRunner) echoTrial(ctx context.Context, cfg EchoCompareConfig, nam
 	t.Received, t.Replies, t.SendDrops, t.KernelDrops = c.Datagrams, c.Replies, c.SendDrops, c.KernelDrops
 	if cpuErr == nil && cpuErr2 == nil && t.Client.Seconds > 0 {
 		cpu := cpuAfter - cpuBefore
-		t.CPUPercent = cpuPercent(cpu, time.Duration(t.Client.Seconds*float64(time.Second)))
+		t.CPUPercent = hoststat.CPUPercent(cpu, time.Duration(t.Client.Seconds*float64(time.Second)))
 		if t.Client.Answered > 0 {
 			t.CPUPerRequest = cpu / time.Duration(t.Client.Answered)
 		}

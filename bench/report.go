@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/udprx/udprx/bench/hoststat"
 )
 
 // Machine describes the host a report was made on.
@@ -27,7 +29,7 @@ type Machine struct {
 
 // ThisMachine describes the host this process runs on.
 func ThisMachine() Machine {
-	kernel, model := machineKernel()
+	kernel, model := hoststat.MachineKernel()
 	return Machine{
 		CPUs:      runtime.NumCPU(),
 		Kernel:    kernel,

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/udprx/udprx/bench/hoststat"
 )
 
 func TestStatOf(t *testing.T) {
@@ -39,7 +41,7 @@ func syntheticReport() CompareReport {
 				f := []float64{0.9, 1, 1.2}[rep-1]
 				rate := float64(i+1) * float64(size) * 1000 * f
 				tr := TrialResult{Receiver: name, Backend: name + "/b", Size: size, Rep: rep, RatePPS: rate, Gbps: rate * float64(size) * 8 / 1e9, OfferedPPS: 2e6, CPUPercent: 50 + float64(rep)}
-				tr.Loss = attributeLoss(1000, 900, 60)
+				tr.Loss = hoststat.AttributeLoss(1000, 900, 60)
 				tr.LossPercent = tr.Percent(tr.Total())
 				tr.SenderErrors = 1
 				trials = append(trials, tr)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/udprx/udprx/bench/hoststat"
 )
 
 // fakeReceiver is a model of a receiver for the search: it takes up to
@@ -26,7 +28,7 @@ func (f *fakeReceiver) run(_ context.Context, rate float64) (TrialResult, error)
 	}
 	received := min(offered, f.capacity)
 	res := TrialResult{Rate: rate, OfferedPPS: offered, RatePPS: received}
-	res.Loss = attributeLoss(uint64(offered), uint64(received), uint64(offered-received))
+	res.Loss = hoststat.AttributeLoss(uint64(offered), uint64(received), uint64(offered-received))
 	res.LossPercent = res.Loss.Percent(res.Loss.Total())
 	return res, nil
 }
@@ -114,7 +116,7 @@ func TestZeroLossTrialError(t *testing.T) {
 		if n == 3 {
 			return TrialResult{}, boom
 		}
-		return TrialResult{Loss: Loss{Offered: 100, Received: 50, AppLoss: 50}, LossPercent: 50, OfferedPPS: 1e6}, nil
+		return TrialResult{Loss: hoststat.Loss{Offered: 100, Received: 50, AppLoss: 50}, LossPercent: 50, OfferedPPS: 1e6}, nil
 	}}, nil)
 	if !errors.Is(err, boom) || len(rep.Trials) != 2 || rep.Converged {
 		t.Errorf("err %v, %d trials, converged %v: want boom after 2, not converged", err, len(rep.Trials), rep.Converged)

@@ -31,7 +31,8 @@ func TestImportGraph(t *testing.T) {
 		"platform":             {"batch"},
 		"engine":               {"batch", "errpolicy", "platform"},
 		"engine/pconn":         {"engine"},
-		"bench":                {"batch", "engine", "bench/wire"},
+		"bench":                {"batch", "engine", "bench/wire", "bench/hoststat"},
+		"bench/hoststat":       {},
 		"bench/wire":           {},
 		"cmd/udpbench":         {"bench", "bench/wire"},
 	}

@@ -1,4 +1,4 @@
-package bench
+package hoststat
 
 import (
 	"net"
@@ -31,11 +31,11 @@ func TestReadSocketStats(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st, err := readSocketStats(port)
+	st, err := ReadSocketStats(port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.sockets != 1 || st.drops == 0 || st.rxQueue == 0 {
+	if st.Sockets != 1 || st.Drops == 0 || st.RxQueue == 0 {
 		t.Fatalf("stats %+v: want 1 socket with drops and a queue", st)
 	}
 	// Everything not dropped is queued: read it all.
@@ -48,12 +48,12 @@ func TestReadSocketStats(t *testing.T) {
 		}
 		queued++
 	}
-	if queued+st.drops != sent {
-		t.Errorf("queued %d + dropped %d != sent %d", queued, st.drops, sent)
+	if queued+st.Drops != sent {
+		t.Errorf("queued %d + dropped %d != sent %d", queued, st.Drops, sent)
 	}
 
-	c, err := readUDPCounters()
+	c, err := ReadUDPCounters()
 	if err != nil || c.InDatagrams == 0 {
-		t.Errorf("readUDPCounters = %+v, %v", c, err)
+		t.Errorf("ReadUDPCounters = %+v, %v", c, err)
 	}
 }

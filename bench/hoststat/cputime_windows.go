@@ -1,4 +1,4 @@
-package bench
+package hoststat
 
 import (
 	"os"
@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// processCPU returns the user plus kernel CPU time this process has used so
+// ProcessCPU returns the user plus kernel CPU time this process has used so
 // far, from GetProcessTimes.
-func processCPU() (time.Duration, error) {
+func ProcessCPU() (time.Duration, error) {
 	var creation, exit, kernel, user syscall.Filetime
 	h, err := syscall.GetCurrentProcess()
 	if err != nil {

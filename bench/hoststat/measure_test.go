@@ -1,4 +1,4 @@
-package bench
+package hoststat
 
 import (
 	"strings"
@@ -25,14 +25,14 @@ func TestParseProcNetUDP(t *testing.T) {
 		name string
 		data string
 		port uint16
-		want socketStats
+		want SocketStats
 	}{
-		{"reuseport pair", procNetUDP, 0xA4F1, socketStats{sockets: 2, drops: 20, rxQueue: 0x1200}},
-		{"one socket", procNetUDP, 53, socketStats{sockets: 1}},
-		{"no such port", procNetUDP, 9, socketStats{}},
-		{"ipv6", procNetUDP6, 0xA4F1, socketStats{sockets: 1, drops: 5, rxQueue: 0x300}},
-		{"header only", strings.SplitAfter(procNetUDP, "\n")[0], 0xA4F1, socketStats{}},
-		{"empty", "", 1, socketStats{}},
+		{"reuseport pair", procNetUDP, 0xA4F1, SocketStats{Sockets: 2, Drops: 20, RxQueue: 0x1200}},
+		{"one socket", procNetUDP, 53, SocketStats{Sockets: 1}},
+		{"no such port", procNetUDP, 9, SocketStats{}},
+		{"ipv6", procNetUDP6, 0xA4F1, SocketStats{Sockets: 1, Drops: 5, RxQueue: 0x300}},
+		{"header only", strings.SplitAfter(procNetUDP, "\n")[0], 0xA4F1, SocketStats{}},
+		{"empty", "", 1, SocketStats{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := parseProcNetUDP([]byte(tc.data), tc.port)
@@ -83,8 +83,8 @@ func TestParseSNMP(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if d := (UDPCounters{InErrors: 5, RcvbufErrors: 1}).sub(UDPCounters{InErrors: 2, RcvbufErrors: 3}); d != (UDPCounters{InErrors: 3}) {
-		t.Errorf("sub = %+v, want InErrors 3 only (a counter going backwards gives 0)", d)
+	if d := (UDPCounters{InErrors: 5, RcvbufErrors: 1}).Sub(UDPCounters{InErrors: 2, RcvbufErrors: 3}); d != (UDPCounters{InErrors: 3}) {
+		t.Errorf("Sub = %+v, want InErrors 3 only (a counter going backwards gives 0)", d)
 	}
 }
 
@@ -103,7 +103,7 @@ func TestAttributeLoss(t *testing.T) {
 		{"nothing offered", 0, 0, 4, 0, 0, 0, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := attributeLoss(tc.offered, tc.received, tc.drops)
+			l := AttributeLoss(tc.offered, tc.received, tc.drops)
 			if l.KernelDrops != tc.kernel || l.AppLoss != tc.app || l.Unexpected != tc.unexpected {
 				t.Errorf("got %+v", l)
 			}
@@ -125,7 +125,7 @@ func FuzzParseProcNetUDP(f *testing.F) {
 	f.Add([]byte(procNetUDP6), uint16(0xA4F1))
 	f.Fuzz(func(t *testing.T, data []byte, port uint16) {
 		st, err := parseProcNetUDP(data, port)
-		if err == nil && st.sockets == 0 && (st.drops != 0 || st.rxQueue != 0) {
+		if err == nil && st.Sockets == 0 && (st.Drops != 0 || st.RxQueue != 0) {
 			t.Fatalf("counters %+v without a socket", st)
 		}
 	})

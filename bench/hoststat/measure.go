@@ -1,4 +1,4 @@
-package bench
+package hoststat
 
 import (
 	"bufio"
@@ -14,72 +14,21 @@ import (
 // The platform seam (measure_linux.go, measure_other.go; cputime_unix.go,
 // cputime_windows.go, cputime_other.go):
 //
-//	func readSocketStats(port uint16) (socketStats, error) // the receiver's sockets
-//	func readUDPCounters() (UDPCounters, error)            // the host's UDP counters
-//	func machineKernel() (kernel, cpuModel string)
-//	func processCPU() (time.Duration, error)                // user + system time so far
+//	func ReadSocketStats(port uint16) (SocketStats, error) // the receiver's sockets
+//	func ReadUDPCounters() (UDPCounters, error)            // the host's UDP counters
+//	func MachineKernel() (kernel, cpuModel string)
+//	func ProcessCPU() (time.Duration, error)                // user + system time so far
 
 // errNoProcfs is returned where the kernel's per-socket and UDP counters
 // cannot be read (any system but Linux).
-var errNoProcfs = fmt.Errorf("bench: kernel UDP counters: %w", errors.ErrUnsupported)
+var errNoProcfs = fmt.Errorf("hoststat: kernel UDP counters: %w", errors.ErrUnsupported)
 
-// Loss is how the datagrams a sender's kernel accepted (Offered) ended up:
-// received, dropped by the kernel at the receiving socket, or neither.
-// Offered + Unexpected == Received + KernelDrops + AppLoss always holds, by
-// construction: the kernel figure is measured, the application figure is
-// the rest.
-type Loss struct {
-	// Offered is the number of datagrams the sender's kernel accepted;
-	// Received the number the receiver counted.
-	Offered  uint64 `json:"offered"`
-	Received uint64 `json:"received"`
-	// KernelDrops is the receiving socket's own drop counter (the kernel's
-	// sk_drops: a full receive buffer, mostly), capped at Offered −
-	// Received.
-	KernelDrops uint64 `json:"kernel_drops"`
-	// AppLoss is Offered − Received − KernelDrops: datagrams accepted from
-	// the sender that the receiver neither counted nor saw dropped at its
-	// socket. On loopback that is what was still queued when the receiver
-	// was stopped, a drop before the socket (the loopback backlog, counted
-	// only host-wide in /proc/net/softnet_stat), or the receiver's own
-	// loss. Where per-socket drops cannot be read, all loss lands here.
-	AppLoss uint64 `json:"app_loss"`
-	// Unexpected is what the receiver counted beyond Offered: datagrams
-	// from someone else.
-	Unexpected uint64 `json:"unexpected"`
-}
-
-// attributeLoss splits the shortfall offered − received between the
-// socket's measured drops and the rest.
-func attributeLoss(offered, received, socketDrops uint64) Loss {
-	l := Loss{Offered: offered, Received: received}
-	if received >= offered {
-		l.Unexpected = received - offered
-		return l
-	}
-	lost := offered - received
-	l.KernelDrops = min(socketDrops, lost)
-	l.AppLoss = lost - l.KernelDrops
-	return l
-}
-
-// Percent returns n as a percentage of the offered datagrams (0 if none).
-func (l Loss) Percent(n uint64) float64 {
-	if l.Offered == 0 {
-		return 0
-	}
-	return 100 * float64(n) / float64(l.Offered)
-}
-
-// Total returns the datagrams lost: KernelDrops + AppLoss.
-func (l Loss) Total() uint64 { return l.KernelDrops + l.AppLoss }
-
-// socketStats sums the kernel's view of every socket bound to one local
+// SocketStats sums the kernel's view of every socket bound to one local
 // UDP port (several with SO_REUSEPORT).
-type socketStats struct {
-	sockets int
-	drops   uint64 // sk_drops: datagrams dropped at the sockets
-	rxQueue uint64 // bytes queued (skb truesize, not payload)
+type SocketStats struct {
+	Sockets int
+	Drops   uint64 // sk_drops: datagrams dropped at the sockets
+	RxQueue uint64 // bytes queued (skb truesize, not payload)
 }
 
 // parseProcNetUDP sums the sockets of /proc/net/udp or /proc/net/udp6 (the
@@ -93,8 +42,8 @@ type socketStats struct {
 //
 // with the address in hex (the port big-endian), tx_queue:rx_queue in hex,
 // and drops last, in decimal.
-func parseProcNetUDP(data []byte, port uint16) (socketStats, error) {
-	var st socketStats
+func parseProcNetUDP(data []byte, port uint16) (SocketStats, error) {
+	var st SocketStats
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	first := true
 	for sc.Scan() {
@@ -108,11 +57,11 @@ func parseProcNetUDP(data []byte, port uint16) (socketStats, error) {
 		}
 		_, p, ok := bytes.Cut(f[1], []byte(":"))
 		if !ok {
-			return st, fmt.Errorf("bench: /proc/net/udp: local address %q", f[1])
+			return st, fmt.Errorf("hoststat: /proc/net/udp: local address %q", f[1])
 		}
 		lport, err := strconv.ParseUint(string(p), 16, 16)
 		if err != nil {
-			return st, fmt.Errorf("bench: /proc/net/udp: local port %q", p)
+			return st, fmt.Errorf("hoststat: /proc/net/udp: local port %q", p)
 		}
 		if uint16(lport) != port {
 			continue
@@ -120,15 +69,15 @@ func parseProcNetUDP(data []byte, port uint16) (socketStats, error) {
 		_, rxq, _ := bytes.Cut(f[4], []byte(":"))
 		q, err := strconv.ParseUint(string(rxq), 16, 64)
 		if err != nil {
-			return st, fmt.Errorf("bench: /proc/net/udp: rx_queue %q", f[4])
+			return st, fmt.Errorf("hoststat: /proc/net/udp: rx_queue %q", f[4])
 		}
 		d, err := strconv.ParseUint(string(f[len(f)-1]), 10, 64)
 		if err != nil {
-			return st, fmt.Errorf("bench: /proc/net/udp: drops %q", f[len(f)-1])
+			return st, fmt.Errorf("hoststat: /proc/net/udp: drops %q", f[len(f)-1])
 		}
-		st.sockets++
-		st.drops += d
-		st.rxQueue += q
+		st.Sockets++
+		st.Drops += d
+		st.RxQueue += q
 	}
 	return st, sc.Err()
 }
@@ -143,8 +92,8 @@ type UDPCounters struct {
 	RcvbufErrors uint64 `json:"rcvbuf_errors"`
 }
 
-// sub returns c − o field by field, 0 where a counter went backwards.
-func (c UDPCounters) sub(o UDPCounters) UDPCounters {
+// Sub returns c − o field by field, 0 where a counter went backwards.
+func (c UDPCounters) Sub(o UDPCounters) UDPCounters {
 	d := func(a, b uint64) uint64 {
 		if a < b {
 			return 0
@@ -178,13 +127,13 @@ func parseSNMP(data []byte) (UDPCounters, error) {
 			continue
 		}
 		if len(f) != len(names) {
-			return UDPCounters{}, fmt.Errorf("bench: /proc/net/snmp: %d Udp names, %d values", len(names), len(f))
+			return UDPCounters{}, fmt.Errorf("hoststat: /proc/net/snmp: %d Udp names, %d values", len(names), len(f))
 		}
 		var c UDPCounters
 		for i, n := range names {
 			v, err := strconv.ParseUint(string(f[i]), 10, 64)
 			if err != nil {
-				return UDPCounters{}, fmt.Errorf("bench: /proc/net/snmp: Udp %s %q", n, f[i])
+				return UDPCounters{}, fmt.Errorf("hoststat: /proc/net/snmp: Udp %s %q", n, f[i])
 			}
 			c.set(string(n), v)
 		}
@@ -193,7 +142,7 @@ func parseSNMP(data []byte) (UDPCounters, error) {
 	if err := sc.Err(); err != nil {
 		return UDPCounters{}, err
 	}
-	return UDPCounters{}, errors.New("bench: /proc/net/snmp: no Udp counters")
+	return UDPCounters{}, errors.New("hoststat: /proc/net/snmp: no Udp counters")
 }
 
 // parseSNMP6 reads the Udp6 counters of /proc/net/snmp6: one "name value"
@@ -213,7 +162,7 @@ func parseSNMP6(data []byte) (UDPCounters, error) {
 		}
 		v, err := strconv.ParseUint(string(f[1]), 10, 64)
 		if err != nil {
-			return UDPCounters{}, fmt.Errorf("bench: /proc/net/snmp6: %s %q", f[0], f[1])
+			return UDPCounters{}, fmt.Errorf("hoststat: /proc/net/snmp6: %s %q", f[0], f[1])
 		}
 		c.set(string(name), v)
 	}
@@ -232,8 +181,8 @@ func (c *UDPCounters) set(name string, v uint64) {
 	}
 }
 
-// cpuPercent is the CPU time used over wall time, in percent of one core.
-func cpuPercent(cpu time.Duration, wall time.Duration) float64 {
+// CPUPercent is the CPU time used over wall time, in percent of one core.
+func CPUPercent(cpu time.Duration, wall time.Duration) float64 {
 	if wall <= 0 {
 		return 0
 	}

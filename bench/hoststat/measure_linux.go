@@ -1,4 +1,4 @@
-package bench
+package hoststat
 
 import (
 	"bufio"
@@ -9,10 +9,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// readSocketStats sums what /proc/net/udp and /proc/net/udp6 (this network
+// ReadSocketStats sums what /proc/net/udp and /proc/net/udp6 (this network
 // namespace's sockets) say about the sockets bound to local port port.
-func readSocketStats(port uint16) (socketStats, error) {
-	var st socketStats
+func ReadSocketStats(port uint16) (SocketStats, error) {
+	var st SocketStats
 	for _, name := range []string{"/proc/net/udp", "/proc/net/udp6"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
@@ -25,16 +25,16 @@ func readSocketStats(port uint16) (socketStats, error) {
 		if err != nil {
 			return st, err
 		}
-		st.sockets += s.sockets
-		st.drops += s.drops
-		st.rxQueue += s.rxQueue
+		st.Sockets += s.Sockets
+		st.Drops += s.Drops
+		st.RxQueue += s.RxQueue
 	}
 	return st, nil
 }
 
-// readUDPCounters reads the host's UDP counters: /proc/net/snmp plus
+// ReadUDPCounters reads the host's UDP counters: /proc/net/snmp plus
 // /proc/net/snmp6 where there is IPv6.
-func readUDPCounters() (UDPCounters, error) {
+func ReadUDPCounters() (UDPCounters, error) {
 	data, err := os.ReadFile("/proc/net/snmp")
 	if err != nil {
 		return UDPCounters{}, err
@@ -55,9 +55,9 @@ func readUDPCounters() (UDPCounters, error) {
 	return c, nil
 }
 
-// machineKernel returns the kernel ("Linux 6.18.4", from uname) and the
+// MachineKernel returns the kernel ("Linux 6.18.4", from uname) and the
 // first CPU model name of /proc/cpuinfo ("" if it has none, as on arm64).
-func machineKernel() (kernel, cpuModel string) {
+func MachineKernel() (kernel, cpuModel string) {
 	var u unix.Utsname
 	if err := unix.Uname(&u); err == nil {
 		kernel = unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:])

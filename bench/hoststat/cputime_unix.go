@@ -1,6 +1,6 @@
 //go:build unix
 
-package bench
+package hoststat
 
 import (
 	"os"
@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// processCPU returns the user plus system CPU time this process has used so
+// ProcessCPU returns the user plus system CPU time this process has used so
 // far, from getrusage(RUSAGE_SELF): every thread's, the receiver's and the
 // Go runtime's alike (children are not included).
-func processCPU() (time.Duration, error) {
+func ProcessCPU() (time.Duration, error) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, os.NewSyscallError("getrusage", err)
