@@ -17,13 +17,13 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench/hoststat"
+	"github.com/udprx/udprx/bench/load"
 )
 
 // A trial's platform seam (compare_linux.go, compare_other.go), besides
 // measure.go's:
 //
 //	const pinSupported bool                  // TrialSetup.Pin can be honoured
-//	func gsoAvailable() bool                 // the sender can use UDP GSO
 //	func startPinning() (*pinning, error)    // and (*pinning).start, restore, cpus
 
 // Defaults of CompareConfig and TrialSetup.
@@ -88,8 +88,8 @@ func (s TrialSetup) validate(bad []string) []string {
 	if len(s.SenderCommand) == 0 || s.SenderCommand[0] == "" {
 		bad = append(bad, "sender command is required")
 	}
-	if s.Batch < 0 || s.Batch > MaxBatch {
-		bad = append(bad, fmt.Sprintf("batch %d is outside 1..%d", s.Batch, MaxBatch))
+	if s.Batch < 0 || s.Batch > load.MaxBatch {
+		bad = append(bad, fmt.Sprintf("batch %d is outside 1..%d", s.Batch, load.MaxBatch))
 	}
 	if s.Loops < 0 {
 		bad = append(bad, fmt.Sprintf("loops %d is negative", s.Loops))
@@ -190,8 +190,8 @@ func validateSizes(bad []string, sizes []int) []string {
 	seen := map[int]bool{}
 	for _, s := range sizes {
 		switch {
-		case s < 1 || s > MaxSize:
-			bad = append(bad, fmt.Sprintf("sizes: %d is outside 1..%d", s, MaxSize))
+		case s < 1 || s > load.MaxSize:
+			bad = append(bad, fmt.Sprintf("sizes: %d is outside 1..%d", s, load.MaxSize))
 		case seen[s]:
 			bad = append(bad, fmt.Sprintf("sizes: %d given twice", s))
 		}
@@ -337,7 +337,7 @@ type trialRunner struct {
 // newTrialRunner prepares trials; with Pin it pins this process at once,
 // and close must be called to undo that.
 func newTrialRunner(s TrialSetup) (*trialRunner, error) {
-	tr := &trialRunner{setup: s.withDefaults(), gso: !s.NoGSO && gsoAvailable()}
+	tr := &trialRunner{setup: s.withDefaults(), gso: !s.NoGSO && load.GSOAvailable()}
 	if s.Pin {
 		p, err := startPinning()
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/udprx/udprx/bench/load"
 )
 
 // The drain benchmarks measure a receiver's capacity alone, as docs/kernel.md
@@ -81,7 +83,7 @@ func timeDrain(b *testing.B, name string, cfg RecvConfig, n int) time.Duration {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := Send(context.Background(), SendConfig{To: r.Addr().(*net.UDPAddr).String(), Size: 64, Count: int64(n)}, nil)
+	st, err := load.Send(context.Background(), load.SendConfig{To: r.Addr().(*net.UDPAddr).String(), Size: 64, Count: int64(n)}, nil)
 	if err != nil || st.Datagrams != uint64(n) {
 		b.Fatalf("filling the queue: sent %d of %d: %v", st.Datagrams, n, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/udprx/udprx/bench/load"
 )
 
 // startEcho starts the named echo server on 127.0.0.1 port 0 and stops it
@@ -50,11 +52,11 @@ func TestEchoServersAnswer(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			var sent uint64
-			for _, cfg := range []RRConfig{
+			for _, cfg := range []load.RRConfig{
 				{To: s.Addr().String(), Flows: 2, Duration: 200 * time.Millisecond, Timeout: 2 * time.Second},
 				{To: s.Addr().String(), Flows: 3, Rate: 3000, Size: 100, Duration: 200 * time.Millisecond, Timeout: 2 * time.Second},
 			} {
-				st, err := RR(ctx, cfg)
+				st, err := load.RR(ctx, cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -95,7 +97,7 @@ func TestRRUnanswered(t *testing.T) {
 	}
 	for _, rate := range []float64{0, 1000} {
 		start := time.Now()
-		st, err := RR(ctx, RRConfig{To: addr, Rate: rate, Duration: 100 * time.Millisecond, Timeout: 50 * time.Millisecond})
+		st, err := load.RR(ctx, load.RRConfig{To: addr, Rate: rate, Duration: 100 * time.Millisecond, Timeout: 50 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,18 +114,18 @@ func TestRRUnanswered(t *testing.T) {
 func TestRRConfigValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		cfg  RRConfig
+		cfg  load.RRConfig
 		want string // "" = valid
 	}{
-		{"valid closed loop", RRConfig{To: "127.0.0.1:9", Duration: time.Second}, ""},
-		{"valid paced", RRConfig{To: "127.0.0.1:9", Rate: 10, Duration: time.Second, GSO: true}, ""},
-		{"no to", RRConfig{Duration: time.Second}, "to is required"},
-		{"port 0", RRConfig{To: "127.0.0.1:0", Duration: time.Second}, "no destination port"},
-		{"small size", RRConfig{To: "127.0.0.1:9", Size: 10, Duration: time.Second}, "size 10"},
-		{"no duration", RRConfig{To: "127.0.0.1:9"}, "duration 0s"},
-		{"negative rate", RRConfig{To: "127.0.0.1:9", Rate: -1, Duration: time.Second}, "rate -1"},
-		{"gso closed loop", RRConfig{To: "127.0.0.1:9", GSO: true, Duration: time.Second}, "gso needs a rate"},
-		{"flows", RRConfig{To: "127.0.0.1:9", Flows: MaxFlows + 1, Duration: time.Second}, "flows"},
+		{"valid closed loop", load.RRConfig{To: "127.0.0.1:9", Duration: time.Second}, ""},
+		{"valid paced", load.RRConfig{To: "127.0.0.1:9", Rate: 10, Duration: time.Second, GSO: true}, ""},
+		{"no to", load.RRConfig{Duration: time.Second}, "to is required"},
+		{"port 0", load.RRConfig{To: "127.0.0.1:0", Duration: time.Second}, "no destination port"},
+		{"small size", load.RRConfig{To: "127.0.0.1:9", Size: 10, Duration: time.Second}, "size 10"},
+		{"no duration", load.RRConfig{To: "127.0.0.1:9"}, "duration 0s"},
+		{"negative rate", load.RRConfig{To: "127.0.0.1:9", Rate: -1, Duration: time.Second}, "rate -1"},
+		{"gso closed loop", load.RRConfig{To: "127.0.0.1:9", GSO: true, Duration: time.Second}, "gso needs a rate"},
+		{"flows", load.RRConfig{To: "127.0.0.1:9", Flows: load.MaxFlows + 1, Duration: time.Second}, "flows"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()

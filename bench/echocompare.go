@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench/hoststat"
+	"github.com/udprx/udprx/bench/load"
 	"github.com/udprx/udprx/bench/wire"
 )
 
@@ -72,17 +73,17 @@ func (c EchoCompareConfig) Validate() error {
 		}
 		seen[s] = true
 	}
-	if c.Size != 0 && (c.Size < wire.HeaderSize || c.Size > MaxSize) {
-		bad = append(bad, fmt.Sprintf("sizes: %d is outside %d..%d (a request carries a header)", c.Size, wire.HeaderSize, MaxSize))
+	if c.Size != 0 && (c.Size < wire.HeaderSize || c.Size > load.MaxSize) {
+		bad = append(bad, fmt.Sprintf("sizes: %d is outside %d..%d (a request carries a header)", c.Size, wire.HeaderSize, load.MaxSize))
 	}
 	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		bad = append(bad, fmt.Sprintf("rate %v is not a finite number >= 0", c.Rate))
 	}
-	if c.Flows < 0 || c.Flows > MaxFlows {
-		bad = append(bad, fmt.Sprintf("flows %d is outside 1..%d", c.Flows, MaxFlows))
+	if c.Flows < 0 || c.Flows > load.MaxFlows {
+		bad = append(bad, fmt.Sprintf("flows %d is outside 1..%d", c.Flows, load.MaxFlows))
 	}
-	if c.RRBatch < 0 || c.RRBatch > MaxBatch {
-		bad = append(bad, fmt.Sprintf("batch %d is outside 1..%d", c.RRBatch, MaxBatch))
+	if c.RRBatch < 0 || c.RRBatch > load.MaxBatch {
+		bad = append(bad, fmt.Sprintf("batch %d is outside 1..%d", c.RRBatch, load.MaxBatch))
 	}
 	if c.Duration < 0 {
 		bad = append(bad, fmt.Sprintf("duration %v is negative", c.Duration))
@@ -108,7 +109,7 @@ func (c EchoCompareConfig) withDefaults() EchoCompareConfig {
 		c.Flows = DefaultEchoFlows
 	}
 	if c.RRBatch == 0 {
-		c.RRBatch = DefaultRRBatch
+		c.RRBatch = load.DefaultRRBatch
 	}
 	if c.Duration == 0 {
 		c.Duration = DefaultCompareDuration
@@ -125,7 +126,7 @@ type EchoTrial struct {
 	Backend string `json:"backend"`
 	Rep     int    `json:"rep"`
 	// Client is what "udpbench rr" reported.
-	Client RRStats `json:"client"`
+	Client load.RRStats `json:"client"`
 	// Received, Replies, SendDrops and KernelDrops are the server's
 	// counts (RecvCounts).
 	Received    uint64 `json:"received"`
@@ -296,8 +297,8 @@ func (tr *trialRunner) rrArgs(cfg EchoCompareConfig, addr string) []string {
 }
 
 // runRR runs the client child against addr and returns its summary.
-func (tr *trialRunner) runRR(ctx context.Context, cfg EchoCompareConfig, addr string) (RRStats, error) {
-	var st RRStats
+func (tr *trialRunner) runRR(ctx context.Context, cfg EchoCompareConfig, addr string) (load.RRStats, error) {
+	var st load.RRStats
 	cctx, cancel := context.WithTimeout(ctx, cfg.Duration+senderGrace)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, tr.setup.SenderCommand[0], tr.rrArgs(cfg, addr)...)

@@ -8,6 +8,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/udprx/udprx/bench/load"
 )
 
 // Defaults of ZeroLossConfig.
@@ -66,8 +68,8 @@ func (c ZeroLossConfig) Validate() error {
 	if c.Receiver != "" && receivers[c.Receiver] == nil {
 		bad = append(bad, fmt.Sprintf("receiver: unknown receiver %q (want one of %s)", c.Receiver, strings.Join(ReceiverNames(), ", ")))
 	}
-	if c.Size < 0 || c.Size > MaxSize {
-		bad = append(bad, fmt.Sprintf("size %d is outside 1..%d", c.Size, MaxSize))
+	if c.Size < 0 || c.Size > load.MaxSize {
+		bad = append(bad, fmt.Sprintf("size %d is outside 1..%d", c.Size, load.MaxSize))
 	}
 	if c.Trial < 0 {
 		bad = append(bad, fmt.Sprintf("trial %v is negative", c.Trial))
@@ -102,7 +104,7 @@ func (c ZeroLossConfig) withDefaults() ZeroLossConfig {
 		c.Receiver = DefaultZeroLossReceiver
 	}
 	if c.Size == 0 {
-		c.Size = DefaultSize
+		c.Size = load.DefaultSize
 	}
 	if c.Trial == 0 {
 		c.Trial = DefaultZeroLossTrial

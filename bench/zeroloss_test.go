@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench/hoststat"
+	"github.com/udprx/udprx/bench/load"
 )
 
 // fakeReceiver is a model of a receiver for the search: it takes up to
@@ -171,7 +172,7 @@ func TestZeroLossReal(t *testing.T) {
 	if rep.Found && (rep.Rate <= 0 || rep.Rate > first.Result.OfferedPPS*1.001) {
 		t.Errorf("rate %v: want above 0 and at most the unpaced %v", rep.Rate, first.Result.OfferedPPS)
 	}
-	if rep.Receiver != "udprx" || rep.Size != DefaultSize || rep.Resolution <= 0 {
+	if rep.Receiver != "udprx" || rep.Size != load.DefaultSize || rep.Resolution <= 0 {
 		t.Errorf("report %+v", rep)
 	}
 	var out bytes.Buffer

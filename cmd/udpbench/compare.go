@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/load"
 )
 
 // compareDoc is the help of "udpbench compare" (commandDocs["compare"]).
@@ -78,7 +79,7 @@ command line.`,
 func runCompare(args []string) int {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	receivers := fs.String("receivers", strings.Join(bench.DefaultReceivers(), ","), "compare the receivers in the comma-separated `LIST`, in that order (known: "+strings.Join(bench.ReceiverNames(), ", ")+")")
-	sizes := fs.String("sizes", "64,512,1400", fmt.Sprintf("compare at every UDP payload size in the comma-separated `LIST`, in bytes, each 1..%d", bench.MaxSize))
+	sizes := fs.String("sizes", "64,512,1400", fmt.Sprintf("compare at every UDP payload size in the comma-separated `LIST`, in bytes, each 1..%d", load.MaxSize))
 	rate := fs.Float64("rate", 0, "send `N` datagrams per second in every trial; 0 = as fast as the sender can")
 	duration := fs.Duration("duration", bench.DefaultCompareDuration, "run the sender for `DURATION` in each trial")
 	reps := fs.Int("reps", bench.DefaultRepetitions, "run `N` trials per receiver and size; the table shows their median")
@@ -211,7 +212,7 @@ func runStatus(name string, err error) int {
 // one-line usage error of the command name and returns an error.
 func trialFlags(fs *flag.FlagSet) (finish func(name string) (bench.TrialSetup, error)) {
 	loops := fs.Int("loops", 1, "run `N` event loops (sockets with SO_REUSEPORT) in each receiver")
-	batch := fs.Int("batch", bench.DefaultTrialBatch, fmt.Sprintf("the sender sends at most `N` datagrams per sendmmsg call, 1..%d (with GSO, up to 64 per super-packet)", bench.MaxBatch))
+	batch := fs.Int("batch", bench.DefaultTrialBatch, fmt.Sprintf("the sender sends at most `N` datagrams per sendmmsg call, 1..%d (with GSO, up to 64 per super-packet)", load.MaxBatch))
 	rcvbuf := fs.Int("rcvbuf", bench.DefaultRecvBuffer, "every receiver asks for a socket receive buffer (SO_RCVBUF) of `BYTES`")
 	noGSO := fs.Bool("no-gso", false, "send one datagram per sendmmsg slot instead of UDP GSO super-packets")
 	pin := fs.Bool("pin", false, "Linux: run the sender on this process's first CPU and every thread of this process (the receivers) on its second")
@@ -224,8 +225,8 @@ func trialFlags(fs *flag.FlagSet) (finish func(name string) (bench.TrialSetup, e
 		switch {
 		case *loops < 1:
 			return fail("--loops %d: want at least 1", *loops)
-		case *batch < 1 || *batch > bench.MaxBatch:
-			return fail("--batch %d: want 1..%d", *batch, bench.MaxBatch)
+		case *batch < 1 || *batch > load.MaxBatch:
+			return fail("--batch %d: want 1..%d", *batch, load.MaxBatch)
 		case *rcvbuf < 1:
 			return fail("--rcvbuf %d: want at least 1", *rcvbuf)
 		}
@@ -280,8 +281,8 @@ func parseSizes(s string) ([]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a whole number", f)
 		}
-		if n < 1 || n > bench.MaxSize {
-			return nil, fmt.Errorf("%d is outside 1..%d", n, bench.MaxSize)
+		if n < 1 || n > load.MaxSize {
+			return nil, fmt.Errorf("%d is outside 1..%d", n, load.MaxSize)
 		}
 		for _, m := range sizes {
 			if m == n {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/load"
 	"github.com/udprx/udprx/bench/wire"
 )
 
@@ -185,11 +186,11 @@ func runRR(args []string) int {
 	fs := flag.NewFlagSet("rr", flag.ContinueOnError)
 	to := fs.String("to", "", "the echo server, `HOST:PORT`")
 	rate := fs.Float64("rate", 0, "requests per second over all flows; 0 = closed loop (one outstanding request per flow)")
-	size := fs.Int("size", bench.DefaultSize, fmt.Sprintf("request payload in bytes, %d..%d", wire.HeaderSize, bench.MaxSize))
+	size := fs.Int("size", load.DefaultSize, fmt.Sprintf("request payload in bytes, %d..%d", wire.HeaderSize, load.MaxSize))
 	flows := fs.Int("flows", 1, "client sockets, each connected to the server")
 	duration := fs.Duration("duration", 5*time.Second, "how long to send requests")
-	timeout := fs.Duration("timeout", bench.DefaultRRTimeout, "how long a request may wait for its answer")
-	batch := fs.Int("batch", bench.DefaultRRBatch, "paced: the most requests per send call")
+	timeout := fs.Duration("timeout", load.DefaultRRTimeout, "how long a request may wait for its answer")
+	batch := fs.Int("batch", load.DefaultRRBatch, "paced: the most requests per send call")
 	gso := fs.Bool("gso", false, "paced, Linux: send requests as UDP GSO super-packets")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
 	if code, ok := parseFlags(fs, args, "rr"); !ok {
@@ -205,14 +206,14 @@ func runRR(args []string) int {
 	case *timeout <= 0:
 		return usageError("rr", "--timeout %v: want more than 0", *timeout)
 	}
-	cfg := bench.RRConfig{To: *to, Rate: *rate, Size: *size, Flows: *flows, Duration: *duration,
+	cfg := load.RRConfig{To: *to, Rate: *rate, Size: *size, Flows: *flows, Duration: *duration,
 		Timeout: *timeout, Batch: *batch, GSO: *gso}
 	if err := cfg.Validate(); err != nil {
 		return usageError("rr", "%v", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	st, err := bench.RR(ctx, cfg)
+	st, err := load.RR(ctx, cfg)
 	if *asJSON {
 		json.NewEncoder(os.Stdout).Encode(st)
 	} else {

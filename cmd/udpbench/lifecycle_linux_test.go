@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/load"
 )
 
 // These tests stop a running `udpbench recv` as systemd or a user at a
@@ -33,7 +33,7 @@ func TestRecvSIGTERMUnderLoad(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const count = 100_000 // 2 s at 50k/s
-	st, err := bench.Send(ctx, bench.SendConfig{To: p.addr.String(), Rate: 50_000, Count: count, Flows: 2}, nil)
+	st, err := load.Send(ctx, load.SendConfig{To: p.addr.String(), Rate: 50_000, Count: count, Flows: 2}, nil)
 	if err != nil || st.Datagrams != count {
 		t.Fatalf("Send: %d datagrams sent, %v: want %d, no error", st.Datagrams, err, count)
 	}

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/load"
 )
 
 // sendSummary is the stable JSON output of "udpbench send --json".
@@ -32,13 +32,13 @@ type sendSummary struct {
 func runSend(args []string) int {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	to := fs.String("to", "", "destination `HOST:PORT` (required)")
-	size := fs.Int("size", bench.DefaultSize, fmt.Sprintf("UDP payload of every datagram, `BYTES`, 1..%d; with --gso, of every segment", bench.MaxSize))
+	size := fs.Int("size", load.DefaultSize, fmt.Sprintf("UDP payload of every datagram, `BYTES`, 1..%d; with --gso, of every segment", load.MaxSize))
 	rate := fs.Float64("rate", 0, "send `N` datagrams per second over all flows, split evenly; 0 = as fast as possible")
 	duration := fs.Duration("duration", 5*time.Second, "stop after `DURATION` (e.g. 10s, 1m); 0 = no time limit")
 	count := fs.Int64("count", 0, "stop after `N` datagrams in total (whichever of --duration and --count comes first); 0 = no limit")
-	flows := fs.Int("flows", 1, fmt.Sprintf("send from `N` sockets (distinct source ports), each in its own goroutine, 1..%d", bench.MaxFlows))
+	flows := fs.Int("flows", 1, fmt.Sprintf("send from `N` sockets (distinct source ports), each in its own goroutine, 1..%d", load.MaxFlows))
 	gso := fs.Bool("gso", false, "send UDP GSO super-packets of up to 64 segments (Linux only)")
-	batch := fs.Int("batch", bench.DefaultBatch, fmt.Sprintf("send at most `N` datagrams per system call, 1..%d (with --gso, packed up to 64 per super-packet)", bench.MaxBatch))
+	batch := fs.Int("batch", load.DefaultBatch, fmt.Sprintf("send at most `N` datagrams per system call, 1..%d (with --gso, packed up to 64 per super-packet)", load.MaxBatch))
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on standard output")
 	quiet := fs.Bool("quiet", false, "print no progress lines and no text summary (--json still prints)")
 	if status, ok := parseFlags(fs, args, "send"); !ok {
@@ -56,7 +56,7 @@ func runSend(args []string) int {
 			return usageError("send", "--%s 0: must be at least 1", f.name)
 		}
 	}
-	cfg := bench.SendConfig{
+	cfg := load.SendConfig{
 		To: *to, Size: *size, Rate: *rate, Duration: *duration, Count: *count,
 		Flows: *flows, GSO: *gso, Batch: *batch,
 	}
@@ -66,11 +66,11 @@ func runSend(args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var progress func(bench.SendStats)
+	var progress func(load.SendStats)
 	if !*quiet && isTerminal(os.Stderr) {
 		progress = progressPrinter(os.Stderr)
 	}
-	st, err := bench.Send(ctx, cfg, progress)
+	st, err := load.Send(ctx, cfg, progress)
 	stop()
 
 	sum := summarizeSend(st)
@@ -87,12 +87,12 @@ func runSend(args []string) int {
 	return exitOK
 }
 
-// progressPrinter returns a progress callback for bench.Send that writes one
+// progressPrinter returns a progress callback for load.Send that writes one
 // line per report to w: time so far, the rate since the previous report,
 // the total and the errors.
-func progressPrinter(w io.Writer) func(bench.SendStats) {
-	var prev bench.SendStats
-	return func(s bench.SendStats) {
+func progressPrinter(w io.Writer) func(load.SendStats) {
+	var prev load.SendStats
+	return func(s load.SendStats) {
 		dt := (s.Elapsed - prev.Elapsed).Seconds()
 		if dt <= 0 {
 			return
@@ -107,7 +107,7 @@ func progressPrinter(w io.Writer) func(bench.SendStats) {
 }
 
 // summarizeSend turns Send's result into udpbench's summary.
-func summarizeSend(st bench.SendStats) sendSummary {
+func summarizeSend(st load.SendStats) sendSummary {
 	sum := sendSummary{
 		Datagrams: st.Datagrams, Bytes: st.Bytes, Seconds: st.Elapsed.Seconds(),
 		RatePPS: st.Rate(), Errors: st.Errors, Calls: st.Calls,

@@ -1,4 +1,4 @@
-package bench
+package load
 
 import (
 	"context"
@@ -97,7 +97,7 @@ func (c RRConfig) Validate() error {
 	if len(bad) == 0 {
 		return nil
 	}
-	return fmt.Errorf("bench: invalid rr config: %s", strings.Join(bad, "; "))
+	return fmt.Errorf("load: invalid rr config: %s", strings.Join(bad, "; "))
 }
 
 func (c RRConfig) withDefaults() RRConfig {
@@ -258,7 +258,7 @@ func RR(ctx context.Context, cfg RRConfig) (RRStats, error) {
 	cfg = cfg.withDefaults()
 	raddr, err := net.ResolveUDPAddr("udp", cfg.To)
 	if err != nil {
-		return RRStats{}, fmt.Errorf("bench: rr to %q: %w", cfg.To, err)
+		return RRStats{}, fmt.Errorf("load: rr to %q: %w", cfg.To, err)
 	}
 	scfg := SendConfig{To: cfg.To, Size: cfg.Size, Batch: cfg.Batch, GSO: cfg.GSO, Flows: 1}
 	flows := make([]*rrFlow, cfg.Flows)
@@ -272,7 +272,7 @@ func RR(ctx context.Context, cfg RRConfig) (RRStats, error) {
 	for i := range flows {
 		w, err := dialNative(raddr, scfg, uint32(i))
 		if err != nil {
-			return RRStats{}, fmt.Errorf("bench: rr flow %d to %s: %w", i, cfg.To, err)
+			return RRStats{}, fmt.Errorf("load: rr flow %d to %s: %w", i, cfg.To, err)
 		}
 		flows[i] = &rrFlow{id: uint32(i), w: w, conn: w.udpConn(),
 			hist: hdrhistogram.New(1, int64(maxRTT), 3)}
@@ -344,7 +344,7 @@ func RR(ctx context.Context, cfg RRConfig) (RRStats, error) {
 		st.Mean = time.Duration(all.Mean())
 	}
 	if ctx.Err() != nil {
-		return st, fmt.Errorf("bench: rr interrupted: %w", ctx.Err())
+		return st, fmt.Errorf("load: rr interrupted: %w", ctx.Err())
 	}
 	return st, nil
 }

@@ -1,4 +1,4 @@
-package bench
+package load
 
 import (
 	"fmt"
@@ -23,6 +23,10 @@ const maxGSOSegments = 64
 // caps it at net.core.wmem_max): room for several batches of GSO
 // super-packets, so a flow rarely waits for buffer space.
 const sendBuffer = 4 << 20
+
+// GSOAvailable reports whether Send can use UDP GSO here: whether this
+// kernel has UDP_SEGMENT (4.18 on).
+func GSOAvailable() bool { return gsoSupport() == nil }
 
 // gsoSupport probes once per process whether this kernel has UDP_SEGMENT,
 // by setting it on a throwaway socket. nil means supported.

@@ -1,4 +1,4 @@
-package bench
+package load
 
 import (
 	"context"
@@ -116,7 +116,7 @@ func (c SendConfig) Validate() error {
 	if len(bad) == 0 {
 		return nil
 	}
-	return fmt.Errorf("bench: invalid send config: %s", strings.Join(bad, "; "))
+	return fmt.Errorf("load: invalid send config: %s", strings.Join(bad, "; "))
 }
 
 // withDefaults returns c with every zero field that has a default set to it.
@@ -287,7 +287,7 @@ func send(ctx context.Context, cfg SendConfig, progress func(SendStats), dial di
 	empty := SendStats{Flows: cfg.Flows, Size: cfg.Size, GSO: cfg.GSO}
 	raddr, err := net.ResolveUDPAddr("udp", cfg.To)
 	if err != nil {
-		return empty, fmt.Errorf("bench: send: %w", err)
+		return empty, fmt.Errorf("load: send: %w", err)
 	}
 
 	writers := make([]flowWriter, 0, cfg.Flows)
@@ -299,7 +299,7 @@ func send(ctx context.Context, cfg SendConfig, progress func(SendStats), dial di
 	for i := range cfg.Flows {
 		w, err := dial(raddr, cfg, uint32(i))
 		if err != nil {
-			return empty, fmt.Errorf("bench: send to %s: flow %d: %w", raddr, i, err)
+			return empty, fmt.Errorf("load: send to %s: flow %d: %w", raddr, i, err)
 		}
 		writers = append(writers, w)
 	}
@@ -342,7 +342,7 @@ func send(ctx context.Context, cfg SendConfig, progress func(SendStats), dial di
 		}
 		wg.Go(func() {
 			if err := f.loop(ctx); err != nil {
-				flowErrs[i] = fmt.Errorf("bench: send from %s to %s (flow %d): %w", w.localAddr(), raddr, i, err)
+				flowErrs[i] = fmt.Errorf("load: send from %s to %s (flow %d): %w", w.localAddr(), raddr, i, err)
 				cancel()
 			}
 		})

@@ -1,8 +1,11 @@
 //go:build !linux
 
-package bench
+package load
 
 import "net"
+
+// GSOAvailable reports false: UDP GSO is Linux's.
+func GSOAvailable() bool { return false }
 
 // dialNative is the portable writer: one net.UDPConn.Write per datagram,
 // and no GSO ("GSO needs Linux", wrapping ErrGSOUnsupported).
