@@ -18,6 +18,7 @@ import (
 
 	"github.com/udprx/udprx/bench/hoststat"
 	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
 )
 
 // A trial's platform seam (compare_linux.go, compare_other.go), besides
@@ -156,8 +157,8 @@ func (c CompareConfig) Validate() error {
 	seen := map[string]bool{}
 	for _, r := range c.Receivers {
 		switch {
-		case receivers[r] == nil:
-			bad = append(bad, fmt.Sprintf("receivers: unknown receiver %q (want some of %s)", r, strings.Join(ReceiverNames(), ", ")))
+		case !slices.Contains(peers.ReceiverNames(), r):
+			bad = append(bad, fmt.Sprintf("receivers: unknown receiver %q (want some of %s)", r, strings.Join(peers.ReceiverNames(), ", ")))
 		case seen[r]:
 			bad = append(bad, fmt.Sprintf("receivers: %q given twice", r))
 		}
@@ -203,7 +204,7 @@ func validateSizes(bad []string, sizes []int) []string {
 func (c CompareConfig) withDefaults() CompareConfig {
 	c.TrialSetup = c.TrialSetup.withDefaults()
 	if len(c.Receivers) == 0 {
-		c.Receivers = DefaultReceivers()
+		c.Receivers = peers.DefaultReceivers()
 	}
 	if len(c.Sizes) == 0 {
 		c.Sizes = DefaultCompareSizes
@@ -383,7 +384,7 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 	fill := spec.fill > 0
 	res := TrialResult{Receiver: spec.receiver, Size: spec.size, Rep: spec.rep, Rate: spec.rate, GSO: tr.gso && !fill, SocketDrops: -1}
 	began := time.Now()
-	r, err := NewReceiver(spec.receiver, RecvConfig{
+	r, err := peers.NewReceiver(spec.receiver, peers.RecvConfig{
 		Listen:     "udp4://127.0.0.1:0",
 		Loops:      tr.setup.Loops,
 		BufSize:    max(2048, spec.size),
@@ -613,7 +614,7 @@ func firstLine(s string) string {
 // socket queue, or drainLimit has passed, or ctx is done. It returns the
 // sockets' counters as of the end, with an error if they cannot be read
 // (then the wait relies on the count alone).
-func drain(ctx context.Context, r Receiver, port uint16, offered uint64) (hoststat.SocketStats, error) {
+func drain(ctx context.Context, r peers.Receiver, port uint16, offered uint64) (hoststat.SocketStats, error) {
 	deadline := time.Now().Add(drainLimit)
 	last := r.Counts().Datagrams
 	lastChange := time.Now()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
 )
 
 // The trials' sender is a child process. In these tests it is the test
@@ -97,7 +98,7 @@ func TestCompareShort(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Compare: %v", err)
 	}
-	names := DefaultReceivers()
+	names := peers.DefaultReceivers()
 	if len(rep.Trials) != len(names) || len(rep.Rows) != len(names) {
 		t.Fatalf("%d trials, %d rows: want %d each (skipped: %v)", len(rep.Trials), len(rep.Rows), len(names), rep.Skipped)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
 )
 
 // The drain benchmarks measure a receiver's capacity alone, as docs/kernel.md
@@ -29,8 +30,8 @@ const drainN = 8000
 // drainVariant is one thing a drain benchmark measures.
 type drainVariant struct {
 	name     string // the metric's prefix
-	receiver string // NewReceiver name
-	cfg      RecvConfig
+	receiver string // peers.NewReceiver name
+	cfg      peers.RecvConfig
 }
 
 // drainRounds runs b.N rounds over variants and reports each variant's
@@ -75,11 +76,11 @@ func BenchmarkDrain(b *testing.B) {
 // timeDrain fills a fresh receiver's queue with n datagrams, then times how
 // long it takes to empty it. cfg's Listen, Loops and RecvBuffer are set
 // here, the same for every receiver.
-func timeDrain(b *testing.B, name string, cfg RecvConfig, n int) time.Duration {
+func timeDrain(b *testing.B, name string, cfg peers.RecvConfig, n int) time.Duration {
 	b.StopTimer()
 	defer b.StartTimer()
 	cfg.Listen, cfg.Loops, cfg.RecvBuffer = "udp4://127.0.0.1:0", 1, 4<<20
-	r, err := NewReceiver(name, cfg)
+	r, err := peers.NewReceiver(name, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func timeDrain(b *testing.B, name string, cfg RecvConfig, n int) time.Duration {
 func BenchmarkDrainBudget(b *testing.B) {
 	var vs []drainVariant
 	for _, budget := range []int{1, 4, 16, 64, 1024} {
-		vs = append(vs, drainVariant{name: fmt.Sprintf("budget%d", budget), receiver: "udprx", cfg: RecvConfig{ReadBudget: budget}})
+		vs = append(vs, drainVariant{name: fmt.Sprintf("budget%d", budget), receiver: "udprx", cfg: peers.RecvConfig{ReadBudget: budget}})
 	}
 	drainRounds(b, vs, [][2]string{{"budget1", "budget16"}, {"budget4", "budget16"}, {"budget1024", "budget16"}})
 }
@@ -125,7 +126,7 @@ func BenchmarkDrainBudget(b *testing.B) {
 func BenchmarkDrainBatch(b *testing.B) {
 	var vs []drainVariant
 	for _, size := range []int{8, 16, 32, 64, 128, 256} {
-		vs = append(vs, drainVariant{name: fmt.Sprintf("batch%d", size), receiver: "udprx", cfg: RecvConfig{BatchSize: size}})
+		vs = append(vs, drainVariant{name: fmt.Sprintf("batch%d", size), receiver: "udprx", cfg: peers.RecvConfig{BatchSize: size}})
 	}
 	drainRounds(b, vs, [][2]string{{"batch16", "batch64"}, {"batch32", "batch64"}, {"batch128", "batch64"}})
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/udprx/udprx/bench/hoststat"
 	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
 	"github.com/udprx/udprx/bench/wire"
 )
 
@@ -66,8 +67,8 @@ func (c EchoCompareConfig) Validate() error {
 	seen := map[string]bool{}
 	for _, s := range c.Servers {
 		switch {
-		case echoServers[s] == nil:
-			bad = append(bad, fmt.Sprintf("receivers: unknown echo server %q (want some of %s)", s, strings.Join(EchoServerNames(), ", ")))
+		case !slices.Contains(peers.EchoServerNames(), s):
+			bad = append(bad, fmt.Sprintf("receivers: unknown echo server %q (want some of %s)", s, strings.Join(peers.EchoServerNames(), ", ")))
 		case seen[s]:
 			bad = append(bad, fmt.Sprintf("receivers: %q given twice", s))
 		}
@@ -100,7 +101,7 @@ func (c EchoCompareConfig) Validate() error {
 func (c EchoCompareConfig) withDefaults() EchoCompareConfig {
 	c.TrialSetup = c.TrialSetup.withDefaults()
 	if len(c.Servers) == 0 {
-		c.Servers = DefaultEchoServers()
+		c.Servers = peers.DefaultEchoServers()
 	}
 	if c.Size == 0 {
 		c.Size = DefaultEchoSize
@@ -228,7 +229,7 @@ func EchoCompare(ctx context.Context, cfg EchoCompareConfig, progress func(EchoT
 // echoTrial runs one server under the client for cfg.Duration.
 func (tr *trialRunner) echoTrial(ctx context.Context, cfg EchoCompareConfig, name string, rep int) (EchoTrial, error) {
 	t := EchoTrial{Server: name, Rep: rep}
-	s, err := NewEchoServer(name, RecvConfig{
+	s, err := peers.NewEchoServer(name, peers.RecvConfig{
 		Listen:     "udp4://127.0.0.1:0",
 		Loops:      tr.setup.Loops,
 		BufSize:    max(2048, cfg.Size),

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
 )
 
 // Defaults of ZeroLossConfig.
@@ -65,8 +67,8 @@ func (c ZeroLossConfig) Validate() error {
 	if c.Runner == nil {
 		bad = c.TrialSetup.validate(bad)
 	}
-	if c.Receiver != "" && receivers[c.Receiver] == nil {
-		bad = append(bad, fmt.Sprintf("receiver: unknown receiver %q (want one of %s)", c.Receiver, strings.Join(ReceiverNames(), ", ")))
+	if c.Receiver != "" && !slices.Contains(peers.ReceiverNames(), c.Receiver) {
+		bad = append(bad, fmt.Sprintf("receiver: unknown receiver %q (want one of %s)", c.Receiver, strings.Join(peers.ReceiverNames(), ", ")))
 	}
 	if c.Size < 0 || c.Size > load.MaxSize {
 		bad = append(bad, fmt.Sprintf("size %d is outside 1..%d", c.Size, load.MaxSize))

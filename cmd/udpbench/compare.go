@@ -18,6 +18,7 @@ import (
 
 	"github.com/udprx/udprx/bench"
 	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
 )
 
 // compareDoc is the help of "udpbench compare" (commandDocs["compare"]).
@@ -78,7 +79,7 @@ command line.`,
 
 func runCompare(args []string) int {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	receivers := fs.String("receivers", strings.Join(bench.DefaultReceivers(), ","), "compare the receivers in the comma-separated `LIST`, in that order (known: "+strings.Join(bench.ReceiverNames(), ", ")+")")
+	receivers := fs.String("receivers", strings.Join(peers.DefaultReceivers(), ","), "compare the receivers in the comma-separated `LIST`, in that order (known: "+strings.Join(peers.ReceiverNames(), ", ")+")")
 	sizes := fs.String("sizes", "64,512,1400", fmt.Sprintf("compare at every UDP payload size in the comma-separated `LIST`, in bytes, each 1..%d", load.MaxSize))
 	rate := fs.Float64("rate", 0, "send `N` datagrams per second in every trial; 0 = as fast as the sender can")
 	duration := fs.Duration("duration", bench.DefaultCompareDuration, "run the sender for `DURATION` in each trial")
@@ -260,8 +261,8 @@ func parseNames(s string) ([]string, error) {
 		if n == "" {
 			return nil, errors.New("an empty name")
 		}
-		if !slices.Contains(bench.ReceiverNames(), n) {
-			return nil, fmt.Errorf("unknown receiver %q (receivers: %s)", n, strings.Join(bench.ReceiverNames(), ", "))
+		if !slices.Contains(peers.ReceiverNames(), n) {
+			return nil, fmt.Errorf("unknown receiver %q (receivers: %s)", n, strings.Join(peers.ReceiverNames(), ", "))
 		}
 		for _, m := range names {
 			if m == n {

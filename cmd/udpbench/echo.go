@@ -16,6 +16,7 @@ import (
 
 	"github.com/udprx/udprx/bench"
 	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
 	"github.com/udprx/udprx/bench/wire"
 )
 
@@ -85,7 +86,7 @@ type echoSummary struct {
 func runEcho(args []string) int {
 	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
 	listen := fs.String("listen", "udp://127.0.0.1:9000", "address to answer on: udp://host:port, udp4://, udp6://")
-	server := fs.String("server", "udprx", fmt.Sprintf("echo loop to run: one of %v", bench.EchoServerNames()))
+	server := fs.String("server", "udprx", fmt.Sprintf("echo loop to run: one of %v", peers.EchoServerNames()))
 	loops := fs.Int("loops", 0, "event loops (sockets with SO_REUSEPORT); 0 = one per CPU for udprx, 1 for the others")
 	rcvbuf := fs.Int("rcvbuf", 4<<20, "socket receive buffer (SO_RCVBUF) to request, bytes; 0 = system default")
 	duration := fs.Duration("duration", 0, "how long to answer; 0 = until SIGINT/SIGTERM")
@@ -112,7 +113,7 @@ func runEcho(args []string) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	s, err := bench.NewEchoServer(*server, bench.RecvConfig{
+	s, err := peers.NewEchoServer(*server, peers.RecvConfig{
 		Listen: *listen, Loops: *loops, RecvBuffer: *rcvbuf, Logger: logger,
 	})
 	if err != nil {
@@ -156,7 +157,7 @@ func runEcho(args []string) int {
 	return exitOK
 }
 
-func echoSummarise(name string, s bench.Receiver, listen string, start time.Time) echoSummary {
+func echoSummarise(name string, s peers.Receiver, listen string, start time.Time) echoSummary {
 	c := s.Counts()
 	sum := echoSummary{
 		Server: name, Backend: c.Backend, Listen: listen,

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package bench
+package peers
 
 import (
 	"errors"
@@ -8,5 +8,5 @@ import (
 )
 
 func reusePortControl(network, address string, c syscall.RawConn) error {
-	return errors.New("bench: several sockets on one address need SO_REUSEPORT, which this system lacks")
+	return errors.New("peers: several sockets on one address need SO_REUSEPORT, which this system lacks")
 }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package bench
+package peers
 
 import (
 	"errors"
@@ -16,5 +16,5 @@ func newRawmmsgReceiver(RecvConfig) (Receiver, error) { return newRawmmsgEcho(Re
 
 // newRawmmsgEcho reports the same for the recvmmsg + sendmmsg echo loop.
 func newRawmmsgEcho(RecvConfig) (Receiver, error) {
-	return nil, fmt.Errorf("bench: rawmmsg receiver needs recvmmsg(2) and sendmmsg(2), which %s lacks: %w", runtime.GOOS, errors.ErrUnsupported)
+	return nil, fmt.Errorf("peers: rawmmsg receiver needs recvmmsg(2) and sendmmsg(2), which %s lacks: %w", runtime.GOOS, errors.ErrUnsupported)
 }

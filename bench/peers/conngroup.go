@@ -1,4 +1,4 @@
-package bench
+package peers
 
 import (
 	"context"
@@ -34,7 +34,7 @@ type connGroup struct {
 func listenGroup(name string, cfg RecvConfig) (*connGroup, error) {
 	network, address, ok := strings.Cut(cfg.Listen, "://")
 	if !ok {
-		return nil, fmt.Errorf("bench: listen address %q: want udp://host:port: %w", cfg.Listen, ErrConfig)
+		return nil, fmt.Errorf("peers: listen address %q: want udp://host:port: %w", cfg.Listen, ErrConfig)
 	}
 	g := &connGroup{name: name, stopped: make(chan struct{})}
 	loops := max(cfg.Loops, 1)
@@ -52,13 +52,13 @@ func listenGroup(name string, cfg RecvConfig) (*connGroup, error) {
 		if !ok {
 			pc.Close()
 			g.closeAll()
-			return nil, fmt.Errorf("bench: listen address %q: not a UDP socket", cfg.Listen)
+			return nil, fmt.Errorf("peers: listen address %q: not a UDP socket", cfg.Listen)
 		}
 		g.conns = append(g.conns, conn)
 		if cfg.RecvBuffer > 0 {
 			if err := conn.SetReadBuffer(cfg.RecvBuffer); err != nil {
 				g.closeAll()
-				return nil, fmt.Errorf("bench: %s receive buffer on %s: %w", name, conn.LocalAddr(), err)
+				return nil, fmt.Errorf("peers: %s receive buffer on %s: %w", name, conn.LocalAddr(), err)
 			}
 		}
 		address = conn.LocalAddr().String() // the same port for the rest
@@ -77,10 +77,10 @@ func (g *connGroup) run(ctx context.Context, read func(i int)) error {
 	switch {
 	case g.stopping:
 		g.mu.Unlock()
-		return fmt.Errorf("bench: %s Run after Stop: %w", g.name, net.ErrClosed)
+		return fmt.Errorf("peers: %s Run after Stop: %w", g.name, net.ErrClosed)
 	case g.started:
 		g.mu.Unlock()
-		return fmt.Errorf("bench: %s Run called twice", g.name)
+		return fmt.Errorf("peers: %s Run called twice", g.name)
 	}
 	g.started = true
 	for i := range g.conns {

@@ -1,4 +1,4 @@
-package bench
+package peers
 
 import (
 	"bytes"
@@ -78,62 +78,6 @@ func TestEchoServersAnswer(t *testing.T) {
 			}
 			if c.Datagrams != sent || c.Replies != sent || c.SendDrops != 0 {
 				t.Errorf("server counted %d datagrams, %d replies, %d send drops; client sent %d", c.Datagrams, c.Replies, c.SendDrops, sent)
-			}
-		})
-	}
-}
-
-// TestRRUnanswered runs the client against a port nobody answers on:
-// every request is unanswered, and the run still ends on time.
-func TestRRUnanswered(t *testing.T) {
-	s := startEcho(t, "stdlib")
-	addr := s.Addr().String()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sctx, scancel := context.WithTimeout(ctx, 5*time.Second)
-	defer scancel()
-	if err := s.Stop(sctx); err != nil { // the port is now closed
-		t.Fatal(err)
-	}
-	for _, rate := range []float64{0, 1000} {
-		start := time.Now()
-		st, err := load.RR(ctx, load.RRConfig{To: addr, Rate: rate, Duration: 100 * time.Millisecond, Timeout: 50 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Sent == 0 || st.Answered != 0 || st.Unanswered != st.Sent || st.LossPercent != 100 {
-			t.Errorf("rate %v: %+v: want every request unanswered", rate, st)
-		}
-		if d := time.Since(start); d > 2*time.Second {
-			t.Errorf("rate %v: took %v for a 100ms run with a 50ms timeout", rate, d)
-		}
-	}
-}
-
-// TestRRConfigValidate names every bad field.
-func TestRRConfigValidate(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		cfg  load.RRConfig
-		want string // "" = valid
-	}{
-		{"valid closed loop", load.RRConfig{To: "127.0.0.1:9", Duration: time.Second}, ""},
-		{"valid paced", load.RRConfig{To: "127.0.0.1:9", Rate: 10, Duration: time.Second, GSO: true}, ""},
-		{"no to", load.RRConfig{Duration: time.Second}, "to is required"},
-		{"port 0", load.RRConfig{To: "127.0.0.1:0", Duration: time.Second}, "no destination port"},
-		{"small size", load.RRConfig{To: "127.0.0.1:9", Size: 10, Duration: time.Second}, "size 10"},
-		{"no duration", load.RRConfig{To: "127.0.0.1:9"}, "duration 0s"},
-		{"negative rate", load.RRConfig{To: "127.0.0.1:9", Rate: -1, Duration: time.Second}, "rate -1"},
-		{"gso closed loop", load.RRConfig{To: "127.0.0.1:9", GSO: true, Duration: time.Second}, "gso needs a rate"},
-		{"flows", load.RRConfig{To: "127.0.0.1:9", Flows: load.MaxFlows + 1, Duration: time.Second}, "flows"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.cfg.Validate()
-			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("got %v, want valid", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("got %v, want an error naming %q", err, tc.want)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package bench
+package peers
 
 import (
 	"context"
@@ -124,7 +124,7 @@ var ErrConfig = engine.ErrConfig
 func NewReceiver(name string, cfg RecvConfig) (Receiver, error) {
 	mk, ok := receivers[name]
 	if !ok {
-		return nil, fmt.Errorf("bench: unknown receiver %q: want one of %v: %w", name, ReceiverNames(), ErrConfig)
+		return nil, fmt.Errorf("peers: unknown receiver %q: want one of %v: %w", name, ReceiverNames(), ErrConfig)
 	}
 	return mk(cfg)
 }

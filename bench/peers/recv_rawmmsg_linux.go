@@ -1,4 +1,4 @@
-package bench
+package peers
 
 import (
 	"context"
@@ -66,7 +66,7 @@ func newRawmmsgEcho(cfg RecvConfig) (Receiver, error) { return newRawmmsg(cfg, t
 func newRawmmsg(cfg RecvConfig, echo bool) (Receiver, error) {
 	network, address, ok := strings.Cut(cfg.Listen, "://")
 	if !ok {
-		return nil, fmt.Errorf("bench: listen address %q: want udp://host:port", cfg.Listen)
+		return nil, fmt.Errorf("peers: listen address %q: want udp://host:port", cfg.Listen)
 	}
 	ua, err := net.ResolveUDPAddr(network, address)
 	if err != nil {

@@ -1,4 +1,4 @@
-package bench
+package peers
 
 import (
 	"fmt"
@@ -61,7 +61,7 @@ func DefaultEchoServers() []string {
 func NewEchoServer(name string, cfg RecvConfig) (Receiver, error) {
 	mk, ok := echoServers[name]
 	if !ok {
-		return nil, fmt.Errorf("bench: unknown echo server %q: want one of %v", name, EchoServerNames())
+		return nil, fmt.Errorf("peers: unknown echo server %q: want one of %v", name, EchoServerNames())
 	}
 	return mk(cfg)
 }

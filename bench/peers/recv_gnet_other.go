@@ -1,6 +1,6 @@
 //go:build !(darwin || dragonfly || freebsd || linux || netbsd || openbsd)
 
-package bench
+package peers
 
 import (
 	"errors"
@@ -18,5 +18,5 @@ func newGnetReceiver(RecvConfig) (Receiver, error) { return newGnetEcho(RecvConf
 
 // newGnetEcho reports the same for the gnet echo server.
 func newGnetEcho(RecvConfig) (Receiver, error) {
-	return nil, fmt.Errorf("bench: gnet receiver not built on %s: %w", runtime.GOOS, errors.ErrUnsupported)
+	return nil, fmt.Errorf("peers: gnet receiver not built on %s: %w", runtime.GOOS, errors.ErrUnsupported)
 }

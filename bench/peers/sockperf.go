@@ -1,4 +1,4 @@
-package bench
+package peers
 
 import "github.com/udprx/udprx/engine"
 

@@ -1,6 +1,6 @@
 //go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
 
-package bench
+package peers
 
 import (
 	"context"
@@ -72,12 +72,12 @@ func newGnetEcho(cfg RecvConfig) (Receiver, error) { return newGnet(cfg, true) }
 func newGnet(cfg RecvConfig, echo bool) (Receiver, error) {
 	network, address, ok := strings.Cut(cfg.Listen, "://")
 	if !ok {
-		return nil, fmt.Errorf("bench: listen address %q: want udp://host:port", cfg.Listen)
+		return nil, fmt.Errorf("peers: listen address %q: want udp://host:port", cfg.Listen)
 	}
 	switch network {
 	case "udp", "udp4", "udp6":
 	default:
-		return nil, fmt.Errorf("bench: listen address %q: gnet receiver wants udp, udp4 or udp6", cfg.Listen)
+		return nil, fmt.Errorf("peers: listen address %q: gnet receiver wants udp, udp4 or udp6", cfg.Listen)
 	}
 	lc := net.ListenConfig{Control: reusePortControl}
 	probe, err := lc.ListenPacket(context.Background(), network, address)
@@ -113,7 +113,7 @@ func newGnet(cfg RecvConfig, echo bool) (Receiver, error) {
 	// is dual-stack, "[::]" is IPv6 only), with the probe's port.
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
-		return nil, fmt.Errorf("bench: listen address %q: %w", cfg.Listen, err)
+		return nil, fmt.Errorf("peers: listen address %q: %w", cfg.Listen, err)
 	}
 	port := r.addr.(*net.UDPAddr).Port
 	gnetAddr := network + "://" + net.JoinHostPort(host, strconv.Itoa(port))
@@ -125,7 +125,7 @@ func newGnet(cfg RecvConfig, echo bool) (Receiver, error) {
 	case <-r.booted:
 		return r, nil
 	case <-r.done:
-		return nil, fmt.Errorf("bench: gnet on %s: %w", gnetAddr, r.runErr)
+		return nil, fmt.Errorf("peers: gnet on %s: %w", gnetAddr, r.runErr)
 	}
 }
 
