@@ -19,6 +19,7 @@ import (
 	"github.com/udprx/udprx/bench/hoststat"
 	"github.com/udprx/udprx/bench/load"
 	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/report"
 )
 
 // A trial's platform seam (compare_linux.go, compare_other.go), besides
@@ -238,63 +239,7 @@ type Progress struct {
 	Received, KernelDrops uint64
 	Rate                  float64
 	// Done is the trial's result in its last report, nil before.
-	Done *TrialResult
-}
-
-// TrialResult is one trial: one receiver under one load.
-type TrialResult struct {
-	Receiver string `json:"receiver"`
-	Backend  string `json:"backend"`
-	Size     int    `json:"size"`
-	// Rep numbers the trial among its receiver's and size's, from 1.
-	Rep int `json:"rep"`
-	// Rate is the rate asked of the sender (0: as fast as it can) and
-	// OfferedPPS the rate it achieved, in datagrams per second (in a
-	// drain trial, the fill's).
-	Rate       float64 `json:"rate"`
-	OfferedPPS float64 `json:"offered_pps"`
-	// Loss: offered, received and where the rest went.
-	hoststat.Loss
-	// LossPercent is Loss.Total() as a percentage of Offered.
-	LossPercent float64 `json:"loss_percent"`
-	// ReceivedBytes is the payload bytes received.
-	ReceivedBytes uint64 `json:"received_bytes"`
-	// ActiveSeconds is the time from the first datagram received to the
-	// last (in a drain trial, from the receiver's start, so that its first
-	// read counts); RatePPS and Gbps (payload bits) are taken over it.
-	ActiveSeconds float64 `json:"active_seconds"`
-	RatePPS       float64 `json:"rate_pps"`
-	Gbps          float64 `json:"gbps"`
-	// SenderErrors counts the sender's failed send calls (their datagrams
-	// were sent again, so they are not in Offered); SenderFirstError is
-	// the first one.
-	SenderErrors     uint64 `json:"sender_errors"`
-	SenderFirstError string `json:"sender_first_error,omitempty"`
-	// SocketDrops is the receiving sockets' raw drop counter
-	// (/proc/net/udp), -1 where it cannot be read.
-	SocketDrops int64 `json:"socket_drops"`
-	// Host is the change in the host-wide UDP counters over the trial
-	// (/proc/net/snmp and snmp6): every socket's, so a cross-check only.
-	Host hoststat.UDPCounters `json:"host_udp"`
-	// RecvErrors is the receiver's count of failed reads.
-	RecvErrors uint64 `json:"recv_errors"`
-	// Batches counts the receiver's reads that returned data (a
-	// datagram each for the one-at-a-time receivers), so Received over
-	// Batches is the mean datagrams a read took.
-	Batches uint64 `json:"batches"`
-	// CPUPercent is this process's CPU time (user + system) over the
-	// trial (a drain trial's from the receiver's start), divided by
-	// ActiveSeconds: the receiver's CPU while traffic flowed, in percent
-	// of one core. SenderCPUPercent is the sender
-	// child's CPU time over its sending time (its start-up and runtime
-	// threads included, so it can pass 100).
-	CPUPercent       float64 `json:"cpu_percent"`
-	SenderCPUPercent float64 `json:"sender_cpu_percent"`
-	// GSO reports whether the sender used UDP GSO (never for a drain
-	// trial's fill).
-	GSO bool `json:"gso"`
-	// Seconds is the trial's wall time, receiver start to stop.
-	Seconds float64 `json:"seconds"`
+	Done *report.TrialResult
 }
 
 // trialSpec is one trial to run.
@@ -380,9 +325,9 @@ const (
 // A drain trial (spec.fill) starts the receiver only once the sender has
 // filled its queue and exited, and takes the rate and CPU from that start
 // to the last datagram received; live is not called.
-func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCounts)) (TrialResult, error) {
+func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCounts)) (report.TrialResult, error) {
 	fill := spec.fill > 0
-	res := TrialResult{Receiver: spec.receiver, Size: spec.size, Rep: spec.rep, Rate: spec.rate, GSO: tr.gso && !fill, SocketDrops: -1}
+	res := report.TrialResult{Receiver: spec.receiver, Size: spec.size, Rep: spec.rep, Rate: spec.rate, GSO: tr.gso && !fill, SocketDrops: -1}
 	began := time.Now()
 	r, err := peers.NewReceiver(spec.receiver, peers.RecvConfig{
 		Listen:     "udp4://127.0.0.1:0",
@@ -656,12 +601,12 @@ func drain(ctx context.Context, r peers.Receiver, port uint16, offered uint64) (
 // as it does when ctx is done.
 //
 // progress, if not nil, is called from Compare's goroutine (see Progress).
-func Compare(ctx context.Context, cfg CompareConfig, progress func(Progress)) (CompareReport, error) {
+func Compare(ctx context.Context, cfg CompareConfig, progress func(Progress)) (report.CompareReport, error) {
 	if err := cfg.Validate(); err != nil {
-		return CompareReport{}, err
+		return report.CompareReport{}, err
 	}
 	cfg = cfg.withDefaults()
-	rep := CompareReport{Machine: ThisMachine(), Started: time.Now()}
+	rep := report.CompareReport{Machine: report.ThisMachine(), Started: time.Now()}
 	tr, err := newTrialRunner(cfg.TrialSetup)
 	if err != nil {
 		return rep, err
@@ -735,7 +680,7 @@ func Compare(ctx context.Context, cfg CompareConfig, progress func(Progress)) (C
 		}
 		return nil
 	}()
-	rep.Rows = summarize(names, cfg.Sizes, rep.Trials)
+	rep.Rows = report.Summarize(names, cfg.Sizes, rep.Trials)
 	rep.Seconds = time.Since(rep.Started).Seconds()
 	return rep, err
 }
@@ -750,4 +695,19 @@ func remaining(elapsed time.Duration, done, left int, duration, in time.Duration
 		per = elapsed / time.Duration(done)
 	}
 	return max(0, per*time.Duration(left)-in)
+}
+
+// compareSettings records cfg (defaults applied) and tr's choices.
+func compareSettings(cfg CompareConfig, tr *trialRunner) report.CompareSettings {
+	s := report.CompareSettings{
+		Receivers: cfg.Receivers, Sizes: cfg.Sizes, Rate: cfg.Rate,
+		DurationSeconds: cfg.Duration.Seconds(), Repetitions: cfg.Repetitions,
+		Loops: tr.setup.Loops, Batch: tr.setup.Batch, RecvBuffer: tr.setup.RecvBuffer,
+		GSO: tr.gso && cfg.Drain == 0, Drain: cfg.Drain, SenderCPU: -1, ReceiverCPU: -1,
+	}
+	if tr.pin != nil {
+		s.Pinned = true
+		s.SenderCPU, s.ReceiverCPU = tr.pin.cpus()
+	}
+	return s
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/report"
 )
 
 // Compare udprx with the standard library's loop at two sizes, the sender
@@ -26,7 +27,7 @@ func ExampleCompare() {
 		log.Fatal(err)
 	}
 	rep.WriteText(os.Stdout)
-	if err := bench.SaveChart("compare.svg", rep); err != nil {
+	if err := report.SaveChart("compare.svg", rep); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/udprx/udprx/bench/load"
 	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/report"
 )
 
 // The drain benchmarks measure a receiver's capacity alone, as docs/kernel.md
@@ -49,14 +50,14 @@ func drainRounds(b *testing.B, variants []drainVariant, ratios [][2]string) {
 		round++
 	}
 	for _, v := range variants {
-		b.ReportMetric(statOf(rates[v.name]).Median, v.name+"-datagrams/s")
+		b.ReportMetric(report.StatOf(rates[v.name]).Median, v.name+"-datagrams/s")
 	}
 	for _, r := range ratios {
 		var q []float64
 		for i := range rates[r[0]] {
 			q = append(q, rates[r[0]][i]/rates[r[1]][i])
 		}
-		b.ReportMetric(statOf(q).Median, r[0]+"/"+r[1])
+		b.ReportMetric(report.StatOf(q).Median, r[0]+"/"+r[1])
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/udprx/udprx/bench/hoststat"
 	"github.com/udprx/udprx/bench/load"
 	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/report"
 	"github.com/udprx/udprx/bench/wire"
 )
 
@@ -144,24 +145,24 @@ type EchoTrial struct {
 // EchoRow is one server over its repetitions (medians; Stat where the
 // spread matters).
 type EchoRow struct {
-	Server        string  `json:"server"`
-	Backend       string  `json:"backend"`
-	Trials        int     `json:"trials"`
-	AnsweredPPS   Stat    `json:"answered_pps"`
-	SentPPS       float64 `json:"sent_pps"`
-	LossPercent   float64 `json:"loss_percent"`
-	P50           Stat    `json:"p50_ns"`
-	P99           Stat    `json:"p99_ns"`
-	P999          float64 `json:"p99_9_ns"`
-	CPUPercent    float64 `json:"cpu_percent"`
-	CPUPerRequest Stat    `json:"cpu_per_request_ns"`
+	Server        string      `json:"server"`
+	Backend       string      `json:"backend"`
+	Trials        int         `json:"trials"`
+	AnsweredPPS   report.Stat `json:"answered_pps"`
+	SentPPS       float64     `json:"sent_pps"`
+	LossPercent   float64     `json:"loss_percent"`
+	P50           report.Stat `json:"p50_ns"`
+	P99           report.Stat `json:"p99_ns"`
+	P999          float64     `json:"p99_9_ns"`
+	CPUPercent    float64     `json:"cpu_percent"`
+	CPUPerRequest report.Stat `json:"cpu_per_request_ns"`
 	// VsStdlib is the median answered/s over the stdlib server's.
 	VsStdlib float64 `json:"vs_stdlib"`
 }
 
 // EchoReport is the result of EchoCompare.
 type EchoReport struct {
-	Machine  Machine           `json:"machine"`
+	Machine  report.Machine    `json:"machine"`
 	Config   EchoCompareConfig `json:"-"`
 	GSO      bool              `json:"gso"`
 	Pinned   bool              `json:"pinned"`
@@ -183,7 +184,7 @@ func EchoCompare(ctx context.Context, cfg EchoCompareConfig, progress func(EchoT
 		return EchoReport{}, err
 	}
 	cfg = cfg.withDefaults()
-	rep := EchoReport{Machine: ThisMachine(), Config: cfg, Started: time.Now()}
+	rep := EchoReport{Machine: report.ThisMachine(), Config: cfg, Started: time.Now()}
 	tr, err := newTrialRunner(cfg.TrialSetup)
 	if err != nil {
 		return rep, err
@@ -355,9 +356,9 @@ func summarizeEcho(names []string, trials []EchoTrial) []EchoRow {
 		if row.Trials == 0 {
 			continue
 		}
-		row.AnsweredPPS, row.P50, row.P99, row.CPUPerRequest = statOf(ans), statOf(p50), statOf(p99), statOf(per)
-		row.SentPPS, row.LossPercent = statOf(sent).Median, statOf(loss).Median
-		row.P999, row.CPUPercent = statOf(p999).Median, statOf(cpu).Median
+		row.AnsweredPPS, row.P50, row.P99, row.CPUPerRequest = report.StatOf(ans), report.StatOf(p50), report.StatOf(p99), report.StatOf(per)
+		row.SentPPS, row.LossPercent = report.StatOf(sent).Median, report.StatOf(loss).Median
+		row.P999, row.CPUPercent = report.StatOf(p999).Median, report.StatOf(cpu).Median
 		rows = append(rows, row)
 	}
 	for _, r := range rows {
@@ -382,7 +383,7 @@ func (r EchoReport) WriteText(w io.Writer) error {
 	c := r.Config
 	load := "closed loop (one request outstanding per flow)"
 	if c.Rate > 0 {
-		load = FormatRate(c.Rate) + " requests/s paced"
+		load = report.FormatRate(c.Rate) + " requests/s paced"
 		if r.GSO {
 			load += " (UDP GSO)"
 		}
@@ -403,9 +404,9 @@ func (r EchoReport) WriteText(w io.Writer) error {
 		}
 		t = append(t, []string{
 			row.Server,
-			FormatRate(row.AnsweredPPS.Median),
-			FormatRate(row.AnsweredPPS.Min) + "-" + FormatRate(row.AnsweredPPS.Max),
-			FormatRate(row.SentPPS),
+			report.FormatRate(row.AnsweredPPS.Median),
+			report.FormatRate(row.AnsweredPPS.Min) + "-" + report.FormatRate(row.AnsweredPPS.Max),
+			report.FormatRate(row.SentPPS),
 			fmt.Sprintf("%.2f", row.LossPercent),
 			us(row.P50.Median), us(row.P99.Median), us(row.P999),
 			fmt.Sprintf("%.0f", row.CPUPercent),
@@ -413,7 +414,7 @@ func (r EchoReport) WriteText(w io.Writer) error {
 			vs,
 		})
 	}
-	writeTable(w, t, 1)
+	report.WriteTable(w, t, 1)
 	for _, s := range r.Skipped {
 		fmt.Fprintf(w, "skipped %s\n", s)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/udprx/udprx/bench"
 	"github.com/udprx/udprx/bench/load"
 	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/report"
 )
 
 // compareDoc is the help of "udpbench compare" (commandDocs["compare"]).
@@ -164,7 +165,7 @@ func runCompare(args []string) int {
 	if len(rep.Trials) > 0 {
 		status = writeReport("compare", rep, *asJSON)
 		if *out != "" {
-			if err := bench.SaveChart(*out, rep); err != nil {
+			if err := report.SaveChart(*out, rep); err != nil {
 				fmt.Fprintf(os.Stderr, "udpbench compare: %v\n", err)
 				status = exitError
 			} else if !*quiet {
@@ -175,15 +176,15 @@ func runCompare(args []string) int {
 	return max(status, runStatus("compare", runErr))
 }
 
-// report is what compare and zeroloss print: as text, or as JSON.
-type report interface {
+// printable is what compare and zeroloss print: as text, or as JSON.
+type printable interface {
 	WriteJSON(w io.Writer) error
 	WriteText(w io.Writer) error
 }
 
 // writeReport prints rep on standard output and returns the exit status:
 // exitError (the error on one line on standard error) if it could not.
-func writeReport(name string, rep report, asJSON bool) int {
+func writeReport(name string, rep printable, asJSON bool) int {
 	write := rep.WriteText
 	if asJSON {
 		write = rep.WriteJSON
@@ -298,7 +299,7 @@ func parseSizes(s string) ([]int, error) {
 // checkChartPath checks, before a long run, that a chart can be written to
 // path: a .svg or .png name in an existing directory.
 func checkChartPath(path string) error {
-	if _, err := bench.ChartFormat(path); err != nil {
+	if _, err := report.ChartFormat(path); err != nil {
 		return errors.New("want a file name ending in .svg or .png")
 	}
 	dir := filepath.Dir(path)
@@ -317,7 +318,7 @@ func compareProgress(w io.Writer, terminal bool) func(bench.Progress) {
 		left := fmt.Sprintf("%s elapsed, ~%s left", p.Elapsed.Round(time.Second), p.Remaining.Round(time.Second))
 		if d := p.Done; d != nil {
 			line := fmt.Sprintf("%s: %s datagrams/s of %s offered, loss %.2f%% (kernel %.2f%%, app %.2f%%), CPU %.0f%%; %s",
-				head, bench.FormatRate(d.RatePPS), bench.FormatRate(d.OfferedPPS), d.LossPercent,
+				head, report.FormatRate(d.RatePPS), report.FormatRate(d.OfferedPPS), d.LossPercent,
 				d.Percent(d.KernelDrops), d.Percent(d.AppLoss), d.CPUPercent, left)
 			if terminal {
 				fmt.Fprint(w, "\r\x1b[K")
@@ -333,7 +334,7 @@ func compareProgress(w io.Writer, terminal bool) func(bench.Progress) {
 			loss = 100 * float64(p.KernelDrops) / float64(n)
 		}
 		fmt.Fprintf(w, "\r\x1b[K%s: %s datagrams/s, loss %.2f%% so far, %s; %s",
-			head, bench.FormatRate(p.Rate), loss, p.TrialElapsed.Round(time.Second), left)
+			head, report.FormatRate(p.Rate), loss, p.TrialElapsed.Round(time.Second), left)
 	}
 }
 
@@ -379,7 +380,7 @@ func runCompareEcho(fs *flag.FlagSet, given map[string]bool, finish func(string)
 	if !quiet {
 		progress = func(t bench.EchoTrial) {
 			fmt.Fprintf(os.Stderr, "%-7s rep %d: %s answered/s of %s sent, loss %.2f%%, p50 %v p99 %v, server CPU %.0f%% (%v/request)\n",
-				t.Server, t.Rep, bench.FormatRate(t.Client.AnsweredPPS), bench.FormatRate(t.Client.SentPPS),
+				t.Server, t.Rep, report.FormatRate(t.Client.AnsweredPPS), report.FormatRate(t.Client.SentPPS),
 				t.Client.LossPercent, t.Client.P50, t.Client.P99, t.CPUPercent, t.CPUPerRequest)
 		}
 	}

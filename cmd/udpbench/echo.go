@@ -14,9 +14,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/udprx/udprx/bench"
 	"github.com/udprx/udprx/bench/load"
 	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/report"
 	"github.com/udprx/udprx/bench/wire"
 )
 
@@ -220,7 +220,7 @@ func runRR(args []string) int {
 	} else {
 		fmt.Printf("%s, %d flows, %d-byte requests: sent %d, answered %d, unanswered %d (%.3f%%) in %.3fs (%s answered/s); RTT p50 %v p90 %v p99 %v p99.9 %v max %v\n",
 			st.Mode, st.Flows, st.Size, st.Sent, st.Answered, st.Unanswered, st.LossPercent, st.Seconds,
-			bench.FormatRate(st.AnsweredPPS), st.P50, st.P90, st.P99, st.P999, st.Max)
+			report.FormatRate(st.AnsweredPPS), st.P50, st.P90, st.P99, st.P999, st.Max)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "udpbench rr: %v\n", err)

@@ -1,4 +1,4 @@
-package bench
+package report
 
 import (
 	"encoding/json"
@@ -72,21 +72,6 @@ type CompareSettings struct {
 	ReceiverCPU int  `json:"receiver_cpu"`
 }
 
-// compareSettings records cfg (defaults applied) and tr's choices.
-func compareSettings(cfg CompareConfig, tr *trialRunner) CompareSettings {
-	s := CompareSettings{
-		Receivers: cfg.Receivers, Sizes: cfg.Sizes, Rate: cfg.Rate,
-		DurationSeconds: cfg.Duration.Seconds(), Repetitions: cfg.Repetitions,
-		Loops: tr.setup.Loops, Batch: tr.setup.Batch, RecvBuffer: tr.setup.RecvBuffer,
-		GSO: tr.gso && cfg.Drain == 0, Drain: cfg.Drain, SenderCPU: -1, ReceiverCPU: -1,
-	}
-	if tr.pin != nil {
-		s.Pinned = true
-		s.SenderCPU, s.ReceiverCPU = tr.pin.cpus()
-	}
-	return s
-}
-
 // CompareReport is the result of Compare: every trial, and per receiver
 // and size the medians over the repetitions.
 type CompareReport struct {
@@ -109,9 +94,9 @@ type Stat struct {
 	Max    float64 `json:"max"`
 }
 
-// statOf returns the Stat of xs (zero for none). The median of an even
+// StatOf returns the Stat of xs (zero for none). The median of an even
 // number of values is the mean of the middle two.
-func statOf(xs []float64) Stat {
+func StatOf(xs []float64) Stat {
 	if len(xs) == 0 {
 		return Stat{}
 	}
@@ -152,9 +137,9 @@ type CompareRow struct {
 	VsStdlib float64 `json:"vs_stdlib"`
 }
 
-// summarize makes the rows of a report: for each size, each receiver of
+// Summarize makes the rows of a report: for each size, each receiver of
 // names that has trials.
-func summarize(names []string, sizes []int, trials []TrialResult) []CompareRow {
+func Summarize(names []string, sizes []int, trials []TrialResult) []CompareRow {
 	var rows []CompareRow
 	for _, size := range sizes {
 		first := len(rows)
@@ -179,10 +164,10 @@ func summarize(names []string, sizes []int, trials []TrialResult) []CompareRow {
 			if row.Trials == 0 {
 				continue
 			}
-			row.RatePPS, row.Gbps, row.LossPercent = statOf(rate), statOf(gbps), statOf(loss)
-			row.OfferedPPS = statOf(offered).Median
-			row.KernelPercent, row.AppPercent = statOf(kern).Median, statOf(app).Median
-			row.CPUPercent = statOf(cpu).Median
+			row.RatePPS, row.Gbps, row.LossPercent = StatOf(rate), StatOf(gbps), StatOf(loss)
+			row.OfferedPPS = StatOf(offered).Median
+			row.KernelPercent, row.AppPercent = StatOf(kern).Median, StatOf(app).Median
+			row.CPUPercent = StatOf(cpu).Median
 			rows = append(rows, row)
 		}
 		for _, r := range rows[first:] {
@@ -250,7 +235,7 @@ func (r CompareReport) WriteText(w io.Writer) error {
 			vs,
 		})
 	}
-	writeTable(w, t, 1)
+	WriteTable(w, t, 1)
 	for _, s := range r.Skipped {
 		fmt.Fprintf(w, "skipped %s\n", s)
 	}
@@ -282,9 +267,9 @@ compare medians of one run.
 	return err
 }
 
-// writeTable writes rows as aligned columns, two spaces apart: the first
+// WriteTable writes rows as aligned columns, two spaces apart: the first
 // left columns left-aligned, the rest right-aligned.
-func writeTable(w io.Writer, rows [][]string, left int) {
+func WriteTable(w io.Writer, rows [][]string, left int) {
 	var width []int
 	for _, r := range rows {
 		for i, c := range r {

@@ -1,4 +1,4 @@
-package bench
+package report
 
 import (
 	"fmt"
@@ -32,9 +32,9 @@ func ChartFormat(path string) (string, error) {
 	case ".png":
 		return ChartPNG, nil
 	case "":
-		return "", fmt.Errorf("bench: chart file %q has no extension: want .svg or .png", path)
+		return "", fmt.Errorf("report: chart file %q has no extension: want .svg or .png", path)
 	default:
-		return "", fmt.Errorf("bench: chart file %q: %s is not a chart format: want .svg or .png", path, ext)
+		return "", fmt.Errorf("report: chart file %q: %s is not a chart format: want .svg or .png", path, ext)
 	}
 }
 
@@ -47,14 +47,14 @@ func SaveChart(path string, r CompareReport) error {
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("bench: chart: %w", err)
+		return fmt.Errorf("report: chart: %w", err)
 	}
 	if err := WriteChart(f, format, r); err != nil {
 		f.Close()
 		return err
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("bench: chart: %w", err)
+		return fmt.Errorf("report: chart: %w", err)
 	}
 	return nil
 }
@@ -86,10 +86,10 @@ func WriteChart(w io.Writer, format string, r CompareReport) error {
 		p.Draw(draw.New(c))
 		wt = vgimg.PngCanvas{Canvas: c}
 	default:
-		return fmt.Errorf("bench: chart format %q: want %s or %s", format, ChartSVG, ChartPNG)
+		return fmt.Errorf("report: chart format %q: want %s or %s", format, ChartSVG, ChartPNG)
 	}
 	if _, err := wt.WriteTo(w); err != nil {
-		return fmt.Errorf("bench: chart: %w", err)
+		return fmt.Errorf("report: chart: %w", err)
 	}
 	return nil
 }
@@ -107,7 +107,7 @@ func chartPlot(r CompareReport) (*plot.Plot, error) {
 
 	sizes, names := r.Settings.Sizes, r.Settings.Receivers
 	if len(sizes) == 0 || len(names) == 0 {
-		return nil, fmt.Errorf("bench: chart: the report has no sizes or receivers")
+		return nil, fmt.Errorf("report: chart: the report has no sizes or receivers")
 	}
 	labels := make([]string, len(sizes))
 	for i, s := range sizes {
@@ -128,7 +128,7 @@ func chartPlot(r CompareReport) (*plot.Plot, error) {
 		}
 		bars, err := plotter.NewBarChart(med, width)
 		if err != nil {
-			return nil, fmt.Errorf("bench: chart: %w", err)
+			return nil, fmt.Errorf("report: chart: %w", err)
 		}
 		bars.Offset = vg.Length(float64(i)-float64(len(names)-1)/2) * width
 		bars.Color = plotutil.Color(i)

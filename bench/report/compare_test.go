@@ -1,4 +1,4 @@
-package bench
+package report
 
 import (
 	"bytes"
@@ -22,8 +22,8 @@ func TestStatOf(t *testing.T) {
 		{[]float64{3, 1, 2}, Stat{2, 1, 3}},
 		{[]float64{4, 1, 3, 2}, Stat{2.5, 1, 4}},
 	} {
-		if got := statOf(tc.xs); got != tc.want {
-			t.Errorf("statOf(%v) = %+v, want %+v", tc.xs, got, tc.want)
+		if got := StatOf(tc.xs); got != tc.want {
+			t.Errorf("StatOf(%v) = %+v, want %+v", tc.xs, got, tc.want)
 		}
 	}
 }
@@ -51,8 +51,8 @@ func syntheticReport() CompareReport {
 	return CompareReport{
 		Machine: Machine{CPUs: 2, Kernel: "Linux 6.18.4", GoVersion: "go1.26.8", OS: "linux", Arch: "amd64"},
 		Settings: CompareSettings{Receivers: names, Sizes: sizes, DurationSeconds: 5, Repetitions: 3, Loops: 1, Batch: 1024,
-			RecvBuffer: DefaultRecvBuffer, GSO: true, SenderCPU: -1, ReceiverCPU: -1},
-		Rows:    summarize(names, sizes, trials),
+			RecvBuffer: 4 << 20, GSO: true, SenderCPU: -1, ReceiverCPU: -1},
+		Rows:    Summarize(names, sizes, trials),
 		Trials:  trials,
 		Started: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 		Seconds: 95,
@@ -78,7 +78,7 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("loss %+v kernel %v app %v errors %d cpu %v", row.LossPercent, row.KernelPercent, row.AppPercent, row.SenderErrors, row.CPUPercent)
 	}
 	// Without stdlib, no ratio.
-	for _, row := range summarize([]string{"udprx"}, []int{64}, r.Trials) {
+	for _, row := range Summarize([]string{"udprx"}, []int{64}, r.Trials) {
 		if row.VsStdlib != 0 {
 			t.Errorf("ratio %v without stdlib", row.VsStdlib)
 		}
