@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -457,45 +456,38 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 	return res, nil
 }
 
-// senderSummary is the part of "udpbench send --json" a trial reads.
-type senderSummary struct {
-	Datagrams  uint64  `json:"datagrams"`
-	Seconds    float64 `json:"seconds"`
-	Errors     uint64  `json:"errors"`
-	FirstError string  `json:"first_error"`
-	GSO        bool    `json:"gso"`
-}
-
-// senderArgs returns the sender's command line for a trial to addr.
+// senderArgs returns the sender's command line for a trial to addr:
+// SenderCommand, then "udpbench send"'s arguments as load.SendCommand
+// writes them, asking for the JSON summary that send reads.
 func (tr *trialRunner) senderArgs(addr string, spec trialSpec) []string {
-	args := append(slices.Clone(tr.setup.SenderCommand[1:]),
-		"--to", addr,
-		"--size", strconv.Itoa(spec.size),
-		"--rate", strconv.FormatFloat(spec.rate, 'f', -1, 64),
-		"--duration", spec.senderDuration().String(),
-		"--batch", strconv.Itoa(tr.setup.Batch),
+	cfg := load.SendConfig{
+		To:       addr,
+		Size:     spec.size,
+		Rate:     spec.rate,
+		Duration: spec.senderDuration(),
+		Batch:    tr.setup.Batch,
 		// One flow per loop, so SO_REUSEPORT can spread the load over
 		// every loop's socket (one flow always hashes to one socket).
-		"--flows", strconv.Itoa(max(tr.setup.Loops, 1)),
-		"--json", "--quiet")
+		Flows: max(tr.setup.Loops, 1),
+	}
 	switch {
 	case spec.fill > 0:
 		// No GSO for a fill, even where it is available: a GSO segment
 		// carries a larger skb truesize in the receive queue, so fewer
 		// datagrams would fit the same buffer.
-		args = append(args, "--count", strconv.Itoa(spec.fill))
+		cfg.Count = int64(spec.fill)
 	case tr.gso:
-		args = append(args, "--gso")
+		cfg.GSO = true
 	}
-	return args
+	return append(slices.Clone(tr.setup.SenderCommand[1:]), load.SendCommand{Config: cfg, JSON: true, Quiet: true}.Args()...)
 }
 
 // send runs the sender child to addr for the trial and returns its summary
 // and its CPU time. tick is called about once a second while it runs, with
 // the time since it started. If ctx is done, the child gets SIGINT (on
 // which udpbench send stops and prints its summary) and, 5 s later, SIGKILL.
-func (tr *trialRunner) send(ctx context.Context, addr string, spec trialSpec, tick func(time.Duration)) (senderSummary, time.Duration, error) {
-	var sum senderSummary
+func (tr *trialRunner) send(ctx context.Context, addr string, spec trialSpec, tick func(time.Duration)) (load.SendSummary, time.Duration, error) {
+	var sum load.SendSummary
 	cctx, cancel := context.WithTimeout(ctx, spec.senderDuration()+senderGrace)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, tr.setup.SenderCommand[0], tr.senderArgs(addr, spec)...)
