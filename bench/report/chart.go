@@ -59,19 +59,31 @@ func SaveChart(path string, r CompareReport) error {
 	return nil
 }
 
-// Chart dimensions; a PNG is drawn at chartDPI.
+// Chart dimensions; a PNG is drawn at chartDPI. chartMargin is left blank
+// on every side: an SVG names its font (Liberation Serif) and a viewer
+// without it draws a wider one (DejaVu Serif, about a fifth wider), which
+// would push the title and the axis label past the edge of a picture
+// measured to the point; for the same reason the legend's column is
+// chartFontSlack times as wide as measured. chartGap separates the plot
+// from the legend's column.
 const (
 	chartWidth  = 9 * vg.Inch
 	chartHeight = 5 * vg.Inch
 	chartDPI    = 110
+	chartMargin = 3 * vg.Millimeter
+	chartGap    = 2 * vg.Millimeter
+
+	chartFontSlack = 1.3
 )
 
 // WriteChart draws r as a grouped bar chart and writes it to w in format
 // (ChartSVG or ChartPNG): per payload size a group with one bar per
 // receiver, its height the median datagrams per second, with a line from
-// the lowest to the highest repetition; the title names the machine.
+// the lowest to the highest repetition; the title names the machine, and
+// the legend has a column of its own right of the plot, so no bar can run
+// under it.
 func WriteChart(w io.Writer, format string, r CompareReport) error {
-	p, err := chartPlot(r)
+	ch, err := chartOf(r)
 	if err != nil {
 		return err
 	}
@@ -79,11 +91,11 @@ func WriteChart(w io.Writer, format string, r CompareReport) error {
 	switch format {
 	case ChartSVG:
 		c := vgsvg.New(chartWidth, chartHeight)
-		p.Draw(draw.New(c))
+		ch.draw(draw.New(c))
 		wt = c
 	case ChartPNG:
 		c := vgimg.NewWith(vgimg.UseWH(chartWidth, chartHeight), vgimg.UseDPI(chartDPI))
-		p.Draw(draw.New(c))
+		ch.draw(draw.New(c))
 		wt = vgimg.PngCanvas{Canvas: c}
 	default:
 		return fmt.Errorf("report: chart format %q: want %s or %s", format, ChartSVG, ChartPNG)
@@ -94,20 +106,45 @@ func WriteChart(w io.Writer, format string, r CompareReport) error {
 	return nil
 }
 
-// chartPlot builds the chart of r.
-func chartPlot(r CompareReport) (*plot.Plot, error) {
+// chart is a comparison's plot and its legend, which is drawn beside the
+// plot rather than in it.
+type chart struct {
+	plot   *plot.Plot
+	legend plot.Legend
+}
+
+// draw draws the chart on c.
+func (ch chart) draw(c draw.Canvas) {
+	plotArea, legendArea := ch.layout(c)
+	ch.plot.Draw(plotArea)
+	ch.legend.Draw(legendArea)
+}
+
+// layout places the chart inside chartMargin on c: the plot on the left,
+// the legend in a column on the right, its top level with the plot's data
+// area (below the title).
+func (ch chart) layout(c draw.Canvas) (plotArea, legendArea draw.Canvas) {
+	c = draw.Crop(c, chartMargin, -chartMargin, chartMargin, -chartMargin)
+	lw := ch.legend.Rectangle(c).Size().X * chartFontSlack
+	title := ch.plot.Title.TextStyle.Rectangle(ch.plot.Title.Text).Size().Y + ch.plot.Title.Padding
+	return draw.Crop(c, 0, -(lw + chartGap), 0, 0), draw.Crop(c, c.Size().X-lw, 0, 0, -title)
+}
+
+// chartOf builds the chart of r. The axis label is two lines, so that it
+// fits the plot's height with room to spare.
+func chartOf(r CompareReport) (chart, error) {
 	p := plot.New()
 	p.Title.Text = "udpbench compare: " + r.Machine.String()
-	p.Y.Label.Text = "received, M datagrams/s (median; line: min-max)"
+	p.Y.Label.Text = "received, M datagrams/s\n(median; line: min-max)"
 	if d := r.Settings.Drain; d > 0 {
-		p.Y.Label.Text = fmt.Sprintf("drained from a queue of %d, M datagrams/s (median; line: min-max)", d)
+		p.Y.Label.Text = fmt.Sprintf("drained from a queue of %d,\nM datagrams/s (median; line: min-max)", d)
 	}
 	p.X.Label.Text = "UDP payload, bytes"
 	p.Y.Min = 0
 
 	sizes, names := r.Settings.Sizes, r.Settings.Receivers
 	if len(sizes) == 0 || len(names) == 0 {
-		return nil, fmt.Errorf("report: chart: the report has no sizes or receivers")
+		return chart{}, fmt.Errorf("report: chart: the report has no sizes or receivers")
 	}
 	labels := make([]string, len(sizes))
 	for i, s := range sizes {
@@ -115,6 +152,8 @@ func chartPlot(r CompareReport) (*plot.Plot, error) {
 	}
 	p.NominalX(labels...)
 
+	legend := plot.NewLegend()
+	legend.Top, legend.Left = true, true
 	// Bars of one group sit side by side around the group's centre.
 	width := vg.Points(min(60, 400/float64(len(names)*len(sizes))))
 	for i, name := range names {
@@ -128,28 +167,25 @@ func chartPlot(r CompareReport) (*plot.Plot, error) {
 		}
 		bars, err := plotter.NewBarChart(med, width)
 		if err != nil {
-			return nil, fmt.Errorf("report: chart: %w", err)
+			return chart{}, fmt.Errorf("report: chart: %w", err)
 		}
 		bars.Offset = vg.Length(float64(i)-float64(len(names)-1)/2) * width
 		bars.Color = plotutil.Color(i)
 		bars.LineStyle.Width = 0
 		p.Add(bars, &rangeLines{lo: lo, hi: hi, offset: bars.Offset})
-		p.Legend.Add(name, bars)
+		legend.Add(name, bars)
 	}
-	// Room on both sides for the outer bars, and above the highest
-	// repetition for the legend.
+	// Room on both sides for the outer bars, and a little above the
+	// highest repetition.
 	p.X.Min, p.X.Max = -0.5, float64(len(sizes))-0.5
 	top := 0.0
 	for _, row := range r.Rows {
 		top = max(top, row.RatePPS.Max/1e6)
 	}
 	if top > 0 {
-		p.Y.Max = top * 1.25
+		p.Y.Max = top * 1.05
 	}
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Legend.XOffs = vg.Points(10)
-	return p, nil
+	return chart{plot: p, legend: legend}, nil
 }
 
 // rangeLines draws, over bar j of a bar chart shifted by offset, a vertical

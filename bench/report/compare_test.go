@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench/hoststat"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 func TestStatOf(t *testing.T) {
@@ -229,5 +232,45 @@ func TestChart(t *testing.T) {
 	}
 	if err := WriteChart(&bytes.Buffer{}, ChartSVG, CompareReport{}); err == nil {
 		t.Error("chart of an empty report: no error")
+	}
+}
+
+// TestChartLayout checks the chart's geometry, for a load run and a drain
+// run: the plot and the legend inside the picture with a margin, the
+// legend in a column right of the data area (so no bar can run under it),
+// the title as wide as the plot at most, and the axis label (drawn on its
+// side) no longer than the data area is high.
+func TestChartLayout(t *testing.T) {
+	drained := syntheticReport()
+	drained.Settings.Drain = 8000
+	for name, r := range map[string]CompareReport{"load": syntheticReport(), "drain": drained} {
+		t.Run(name, func(t *testing.T) {
+			ch, err := chartOf(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := draw.New(vgsvg.New(chartWidth, chartHeight))
+			plotArea, legendArea := ch.layout(c)
+			inside := func(what string, r vg.Rectangle) {
+				if r.Min.X < c.Min.X+chartMargin || r.Min.Y < c.Min.Y+chartMargin || r.Max.X > c.Max.X-chartMargin || r.Max.Y > c.Max.Y-chartMargin {
+					t.Errorf("%s %v is not inside the picture %v less its margin", what, r, c.Rectangle)
+				}
+			}
+			inside("plot", plotArea.Rectangle)
+			inside("legend column", legendArea.Rectangle)
+			inside("legend", ch.legend.Rectangle(legendArea))
+			data := ch.plot.DataCanvas(plotArea)
+			if legendArea.Min.X <= data.Max.X {
+				t.Errorf("legend column starts at x %v, inside the data area (to %v)", legendArea.Min.X, data.Max.X)
+			}
+			if w := ch.plot.Title.TextStyle.Rectangle(ch.plot.Title.Text).Size().X; w > plotArea.Size().X {
+				t.Errorf("title %q is %v wide, the plot %v", ch.plot.Title.Text, w, plotArea.Size().X)
+			}
+			label := ch.plot.Y.Label.TextStyle
+			label.Rotation = 0
+			if l := label.Rectangle(ch.plot.Y.Label.Text).Size().X; l > data.Size().Y {
+				t.Errorf("axis label %q is %v long, the data area %v high", ch.plot.Y.Label.Text, l, data.Size().Y)
+			}
+		})
 	}
 }
