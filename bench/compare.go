@@ -22,7 +22,7 @@ import (
 )
 
 // A trial's platform seam (compare_linux.go, compare_other.go), besides
-// measure.go's:
+// bench/hoststat's:
 //
 //	const pinSupported bool                  // TrialSetup.Pin can be honoured
 //	func startPinning() (*pinning, error)    // and (*pinning).start, restore, cpus

@@ -8,9 +8,12 @@ import (
 )
 
 // TestImportGraph keeps the import direction of docs/architecture.md:
-// cmd/udpbench → bench → engine → {platform, errpolicy} → batch, with
-// engine/pconn on engine, and the comparison, plotting and histogram libraries in
-// bench only (x/net's ipv4 in engine/pconn too, for its message type).
+// cmd/udpbench → bench → bench/{load, peers, report, hoststat, wire} →
+// engine → {platform, errpolicy} → batch, with engine/pconn on engine, and
+// each comparison, plotting and histogram library in its one package:
+// gnet and x/net in bench/peers (x/net's ipv4 in engine/pconn too, for its
+// message type), gonum in bench/report, HdrHistogram in bench/wire and
+// bench/load.
 func TestImportGraph(t *testing.T) {
 	gotool, err := exec.LookPath("go")
 	if err != nil {
