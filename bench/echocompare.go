@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -280,22 +279,13 @@ func (tr *trialRunner) echoTrial(ctx context.Context, cfg EchoCompareConfig, nam
 	return t, nil
 }
 
-// rrArgs is the client's command line for a trial against addr.
+// rrArgs is the client's command line for a trial against addr:
+// SenderCommand, then "udpbench rr"'s arguments as load.RRCommand writes
+// them, asking for the JSON summary that runRR reads.
 func (tr *trialRunner) rrArgs(cfg EchoCompareConfig, addr string) []string {
-	args := append(slices.Clone(tr.setup.SenderCommand[1:]),
-		"--to", addr,
-		"--rate", strconv.FormatFloat(cfg.Rate, 'f', -1, 64),
-		"--size", strconv.Itoa(cfg.Size),
-		"--flows", strconv.Itoa(cfg.Flows),
-		"--duration", cfg.Duration.String(),
-		"--json")
-	if cfg.Rate > 0 {
-		args = append(args, "--batch", strconv.Itoa(cfg.RRBatch))
-		if tr.gso {
-			args = append(args, "--gso")
-		}
-	}
-	return args
+	rr := load.RRConfig{To: addr, Rate: cfg.Rate, Size: cfg.Size, Flows: cfg.Flows, Duration: cfg.Duration,
+		Batch: cfg.RRBatch, GSO: tr.gso}
+	return append(slices.Clone(tr.setup.SenderCommand[1:]), load.RRCommand{Config: rr, JSON: true}.Args()...)
 }
 
 // runRR runs the client child against addr and returns its summary.

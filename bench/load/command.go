@@ -1,17 +1,23 @@
 package load
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
+
+	"github.com/udprx/udprx/bench/wire"
 )
 
-// The command line and the JSON summary of "udpbench send", in one place
-// for both of its sides: cmd/udpbench defines its flags with
-// DefineSendFlags and prints a SendSummary; a trial of bench.Compare runs
-// it as a child with SendCommand.Args and reads the SendSummary back.
-// TestSendCommandRoundTrip holds the two sides together.
+// The command lines and JSON summaries of "udpbench send" and "udpbench
+// rr", in one place for both of their sides: cmd/udpbench defines their
+// flags with DefineSendFlags and DefineRRFlags and prints a SendSummary or
+// an RRStats; a trial of bench.Compare or bench.EchoCompare runs them as
+// children with SendCommand.Args or RRCommand.Args and reads the summary
+// back. TestSendCommandRoundTrip and TestRRCommandRoundTrip hold the two
+// sides together.
 
 // SendCommand is one run of "udpbench send": what to send, and how to
 // report it.
@@ -133,4 +139,78 @@ func (s SendStats) Summary() SendSummary {
 		sum.FirstError = s.FirstErr.Error()
 	}
 	return sum
+}
+
+// RRCommand is one run of "udpbench rr", the request-response client:
+// its command line, in one place for cmd/udpbench (DefineRRFlags) and for
+// bench.EchoCompare, which runs it as a child (Args) and reads its JSON
+// summary, an RRStats, back.
+type RRCommand struct {
+	Config RRConfig
+	// JSON prints the summary as one JSON object (an RRStats) on standard
+	// output instead of text.
+	JSON bool
+}
+
+// Args returns c as "udpbench rr"'s arguments (after the command name),
+// the flags DefineRRFlags reads back. To, Rate, Size, Flows and Duration
+// are always written (a 0 Size or Flows as its default); Batch and GSO
+// only for a paced run (Rate > 0), where they apply; Timeout and JSON only
+// when set.
+func (c RRCommand) Args() []string {
+	cfg := c.Config
+	args := []string{
+		"--to", cfg.To,
+		"--rate", strconv.FormatFloat(cfg.Rate, 'f', -1, 64),
+		"--size", strconv.Itoa(orDefault(cfg.Size, DefaultSize)),
+		"--flows", strconv.Itoa(orDefault(cfg.Flows, 1)),
+		"--duration", cfg.Duration.String(),
+	}
+	if cfg.Timeout != 0 {
+		args = append(args, "--timeout", cfg.Timeout.String())
+	}
+	if c.JSON {
+		args = append(args, "--json")
+	}
+	if cfg.Rate > 0 {
+		args = append(args, "--batch", strconv.Itoa(orDefault(cfg.Batch, DefaultRRBatch)))
+		if cfg.GSO {
+			args = append(args, "--gso")
+		}
+	}
+	return args
+}
+
+// DefineRRFlags defines the flags of "udpbench rr" on fs. After fs.Parse,
+// the returned function gives the command they describe, and an error
+// naming the flag if --to is missing or --rate, --duration or --timeout is
+// out of range (RRConfig.Validate checks the rest).
+func DefineRRFlags(fs *flag.FlagSet) func() (RRCommand, error) {
+	to := fs.String("to", "", "the echo server, `HOST:PORT`")
+	rate := fs.Float64("rate", 0, "requests per second over all flows; 0 = closed loop (one outstanding request per flow)")
+	size := fs.Int("size", DefaultSize, fmt.Sprintf("request payload in bytes, %d..%d", wire.HeaderSize, MaxSize))
+	flows := fs.Int("flows", 1, "client sockets, each connected to the server")
+	duration := fs.Duration("duration", 5*time.Second, "how long to send requests")
+	timeout := fs.Duration("timeout", DefaultRRTimeout, "how long a request may wait for its answer")
+	batch := fs.Int("batch", DefaultRRBatch, "paced: the most requests per send call")
+	gso := fs.Bool("gso", false, "paced, Linux: send requests as UDP GSO super-packets")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
+	return func() (RRCommand, error) {
+		c := RRCommand{
+			Config: RRConfig{To: *to, Rate: *rate, Size: *size, Flows: *flows, Duration: *duration,
+				Timeout: *timeout, Batch: *batch, GSO: *gso},
+			JSON: *asJSON,
+		}
+		switch {
+		case *to == "":
+			return c, errors.New("--to is required")
+		case *rate < 0 || math.IsNaN(*rate) || math.IsInf(*rate, 0):
+			return c, fmt.Errorf("--rate %v: want a number, 0 or more", *rate)
+		case *duration <= 0:
+			return c, fmt.Errorf("--duration %v: want more than 0", *duration)
+		case *timeout <= 0:
+			return c, fmt.Errorf("--timeout %v: want more than 0", *timeout)
+		}
+		return c, nil
+	}
 }

@@ -101,3 +101,58 @@ func TestSendSummaryJSON(t *testing.T) {
 		t.Errorf("round trip %+v, %v; want %+v", back, err, sum)
 	}
 }
+
+// parseRR parses args with DefineRRFlags, as "udpbench rr" does.
+func parseRR(t *testing.T, args []string) (RRCommand, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("rr", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	command := DefineRRFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("parse %q: %v", args, err)
+	}
+	return command()
+}
+
+// TestRRCommandRoundTrip holds the two sides of the client child
+// together: what Args writes, DefineRRFlags reads back, but for the
+// flags Args leaves out (the defaults of a closed-loop run).
+func TestRRCommandRoundTrip(t *testing.T) {
+	paced := RRCommand{Config: RRConfig{To: "127.0.0.1:9", Rate: 2500.5, Size: 128, Flows: 4, Duration: 3 * time.Second,
+		Timeout: 50 * time.Millisecond, Batch: 16, GSO: true}, JSON: true}
+	if got, err := parseRR(t, paced.Args()); err != nil || got != paced {
+		t.Errorf("paced: parse(%q) = %+v, %v\nwant %+v", paced.Args(), got, err, paced)
+	}
+	closed := RRCommand{Config: RRConfig{To: "[::1]:9", Size: 64, Flows: 1, Duration: time.Second}}
+	want := closed
+	want.Config.Timeout, want.Config.Batch = DefaultRRTimeout, DefaultRRBatch
+	if got, err := parseRR(t, closed.Args()); err != nil || got != want {
+		t.Errorf("closed loop: parse(%q) = %+v, %v\nwant %+v", closed.Args(), got, err, want)
+	}
+	// What a trial of EchoCompare runs: batch and GSO only when paced.
+	if got, want := strings.Join(closed.Args(), " "), "--to [::1]:9 --rate 0 --size 64 --flows 1 --duration 1s"; got != want {
+		t.Errorf("args %q\nwant %q", got, want)
+	}
+	trial := RRCommand{Config: RRConfig{To: "127.0.0.1:9", Rate: 1e5, Size: 64, Flows: 2, Duration: time.Second, Batch: 64, GSO: true}, JSON: true}
+	if got, want := strings.Join(trial.Args(), " "), "--to 127.0.0.1:9 --rate 100000 --size 64 --flows 2 --duration 1s --json --batch 64 --gso"; got != want {
+		t.Errorf("args %q\nwant %q", got, want)
+	}
+}
+
+// TestDefineRRFlagsBad names the flag that is missing or out of range.
+func TestDefineRRFlagsBad(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"--rate", "1"}, "--to"},
+		{[]string{"--to", "127.0.0.1:9", "--rate", "-1"}, "--rate"},
+		{[]string{"--to", "127.0.0.1:9", "--rate", "NaN"}, "--rate"},
+		{[]string{"--to", "127.0.0.1:9", "--duration", "0s"}, "--duration"},
+		{[]string{"--to", "127.0.0.1:9", "--timeout", "-1s"}, "--timeout"},
+	} {
+		if _, err := parseRR(t, tc.args); err == nil || !strings.Contains(err.Error(), tc.flag) {
+			t.Errorf("%q: error %v, want one naming %s", tc.args, err, tc.flag)
+		}
+	}
+}

@@ -27,4 +27,5 @@
 // send_portable.go (net.UDPConn, built everywhere), send_other.go (the
 // portable writer as the native one). Of the request-response client:
 // rr.go, and answer_linux.go / answer_other.go (how it reads answers).
+// command.go: both as child processes, their command lines and summaries.
 package load

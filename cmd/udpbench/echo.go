@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -17,7 +16,6 @@ import (
 	"github.com/udprx/udprx/bench/load"
 	"github.com/udprx/udprx/bench/peers"
 	"github.com/udprx/udprx/bench/report"
-	"github.com/udprx/udprx/bench/wire"
 )
 
 // echoDoc and rrDoc are the help of "udpbench echo" and "udpbench rr".
@@ -185,37 +183,22 @@ func printEchoSummary(s echoSummary, asJSON bool) {
 
 func runRR(args []string) int {
 	fs := flag.NewFlagSet("rr", flag.ContinueOnError)
-	to := fs.String("to", "", "the echo server, `HOST:PORT`")
-	rate := fs.Float64("rate", 0, "requests per second over all flows; 0 = closed loop (one outstanding request per flow)")
-	size := fs.Int("size", load.DefaultSize, fmt.Sprintf("request payload in bytes, %d..%d", wire.HeaderSize, load.MaxSize))
-	flows := fs.Int("flows", 1, "client sockets, each connected to the server")
-	duration := fs.Duration("duration", 5*time.Second, "how long to send requests")
-	timeout := fs.Duration("timeout", load.DefaultRRTimeout, "how long a request may wait for its answer")
-	batch := fs.Int("batch", load.DefaultRRBatch, "paced: the most requests per send call")
-	gso := fs.Bool("gso", false, "paced, Linux: send requests as UDP GSO super-packets")
-	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
+	command := load.DefineRRFlags(fs)
 	if code, ok := parseFlags(fs, args, "rr"); !ok {
 		return code
 	}
-	switch {
-	case *to == "":
-		return usageError("rr", "--to is required")
-	case *rate < 0 || math.IsNaN(*rate) || math.IsInf(*rate, 0):
-		return usageError("rr", "--rate %v: want a number, 0 or more", *rate)
-	case *duration <= 0:
-		return usageError("rr", "--duration %v: want more than 0", *duration)
-	case *timeout <= 0:
-		return usageError("rr", "--timeout %v: want more than 0", *timeout)
+	c, err := command()
+	if err != nil {
+		return usageError("rr", "%v", err)
 	}
-	cfg := load.RRConfig{To: *to, Rate: *rate, Size: *size, Flows: *flows, Duration: *duration,
-		Timeout: *timeout, Batch: *batch, GSO: *gso}
+	cfg := c.Config
 	if err := cfg.Validate(); err != nil {
 		return usageError("rr", "%v", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := load.RR(ctx, cfg)
-	if *asJSON {
+	if c.JSON {
 		json.NewEncoder(os.Stdout).Encode(st)
 	} else {
 		fmt.Printf("%s, %d flows, %d-byte requests: sent %d, answered %d, unanswered %d (%.3f%%) in %.3fs (%s answered/s); RTT p50 %v p90 %v p99 %v p99.9 %v max %v\n",
