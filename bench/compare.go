@@ -12,16 +12,19 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/udprx/udprx/bench/hoststat"
+	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/report"
 )
 
 // A trial's platform seam (compare_linux.go, compare_other.go), besides
-// measure.go's:
+// bench/hoststat's:
 //
 //	const pinSupported bool                  // TrialSetup.Pin can be honoured
-//	func gsoAvailable() bool                 // the sender can use UDP GSO
 //	func startPinning() (*pinning, error)    // and (*pinning).start, restore, cpus
 
 // Defaults of CompareConfig and TrialSetup.
@@ -86,8 +89,8 @@ func (s TrialSetup) validate(bad []string) []string {
 	if len(s.SenderCommand) == 0 || s.SenderCommand[0] == "" {
 		bad = append(bad, "sender command is required")
 	}
-	if s.Batch < 0 || s.Batch > MaxBatch {
-		bad = append(bad, fmt.Sprintf("batch %d is outside 1..%d", s.Batch, MaxBatch))
+	if s.Batch < 0 || s.Batch > load.MaxBatch {
+		bad = append(bad, fmt.Sprintf("batch %d is outside 1..%d", s.Batch, load.MaxBatch))
 	}
 	if s.Loops < 0 {
 		bad = append(bad, fmt.Sprintf("loops %d is negative", s.Loops))
@@ -154,8 +157,8 @@ func (c CompareConfig) Validate() error {
 	seen := map[string]bool{}
 	for _, r := range c.Receivers {
 		switch {
-		case receivers[r] == nil:
-			bad = append(bad, fmt.Sprintf("receivers: unknown receiver %q (want some of %s)", r, strings.Join(ReceiverNames(), ", ")))
+		case !slices.Contains(peers.ReceiverNames(), r):
+			bad = append(bad, fmt.Sprintf("receivers: unknown receiver %q (want some of %s)", r, strings.Join(peers.ReceiverNames(), ", ")))
 		case seen[r]:
 			bad = append(bad, fmt.Sprintf("receivers: %q given twice", r))
 		}
@@ -188,8 +191,8 @@ func validateSizes(bad []string, sizes []int) []string {
 	seen := map[int]bool{}
 	for _, s := range sizes {
 		switch {
-		case s < 1 || s > MaxSize:
-			bad = append(bad, fmt.Sprintf("sizes: %d is outside 1..%d", s, MaxSize))
+		case s < 1 || s > load.MaxSize:
+			bad = append(bad, fmt.Sprintf("sizes: %d is outside 1..%d", s, load.MaxSize))
 		case seen[s]:
 			bad = append(bad, fmt.Sprintf("sizes: %d given twice", s))
 		}
@@ -201,7 +204,7 @@ func validateSizes(bad []string, sizes []int) []string {
 func (c CompareConfig) withDefaults() CompareConfig {
 	c.TrialSetup = c.TrialSetup.withDefaults()
 	if len(c.Receivers) == 0 {
-		c.Receivers = DefaultReceivers()
+		c.Receivers = peers.DefaultReceivers()
 	}
 	if len(c.Sizes) == 0 {
 		c.Sizes = DefaultCompareSizes
@@ -235,63 +238,7 @@ type Progress struct {
 	Received, KernelDrops uint64
 	Rate                  float64
 	// Done is the trial's result in its last report, nil before.
-	Done *TrialResult
-}
-
-// TrialResult is one trial: one receiver under one load.
-type TrialResult struct {
-	Receiver string `json:"receiver"`
-	Backend  string `json:"backend"`
-	Size     int    `json:"size"`
-	// Rep numbers the trial among its receiver's and size's, from 1.
-	Rep int `json:"rep"`
-	// Rate is the rate asked of the sender (0: as fast as it can) and
-	// OfferedPPS the rate it achieved, in datagrams per second (in a
-	// drain trial, the fill's).
-	Rate       float64 `json:"rate"`
-	OfferedPPS float64 `json:"offered_pps"`
-	// Loss: offered, received and where the rest went.
-	Loss
-	// LossPercent is Loss.Total() as a percentage of Offered.
-	LossPercent float64 `json:"loss_percent"`
-	// ReceivedBytes is the payload bytes received.
-	ReceivedBytes uint64 `json:"received_bytes"`
-	// ActiveSeconds is the time from the first datagram received to the
-	// last (in a drain trial, from the receiver's start, so that its first
-	// read counts); RatePPS and Gbps (payload bits) are taken over it.
-	ActiveSeconds float64 `json:"active_seconds"`
-	RatePPS       float64 `json:"rate_pps"`
-	Gbps          float64 `json:"gbps"`
-	// SenderErrors counts the sender's failed send calls (their datagrams
-	// were sent again, so they are not in Offered); SenderFirstError is
-	// the first one.
-	SenderErrors     uint64 `json:"sender_errors"`
-	SenderFirstError string `json:"sender_first_error,omitempty"`
-	// SocketDrops is the receiving sockets' raw drop counter
-	// (/proc/net/udp), -1 where it cannot be read.
-	SocketDrops int64 `json:"socket_drops"`
-	// Host is the change in the host-wide UDP counters over the trial
-	// (/proc/net/snmp and snmp6): every socket's, so a cross-check only.
-	Host UDPCounters `json:"host_udp"`
-	// RecvErrors is the receiver's count of failed reads.
-	RecvErrors uint64 `json:"recv_errors"`
-	// Batches counts the receiver's reads that returned data (a
-	// datagram each for the one-at-a-time receivers), so Received over
-	// Batches is the mean datagrams a read took.
-	Batches uint64 `json:"batches"`
-	// CPUPercent is this process's CPU time (user + system) over the
-	// trial (a drain trial's from the receiver's start), divided by
-	// ActiveSeconds: the receiver's CPU while traffic flowed, in percent
-	// of one core. SenderCPUPercent is the sender
-	// child's CPU time over its sending time (its start-up and runtime
-	// threads included, so it can pass 100).
-	CPUPercent       float64 `json:"cpu_percent"`
-	SenderCPUPercent float64 `json:"sender_cpu_percent"`
-	// GSO reports whether the sender used UDP GSO (never for a drain
-	// trial's fill).
-	GSO bool `json:"gso"`
-	// Seconds is the trial's wall time, receiver start to stop.
-	Seconds float64 `json:"seconds"`
+	Done *report.TrialResult
 }
 
 // trialSpec is one trial to run.
@@ -335,7 +282,7 @@ type trialRunner struct {
 // newTrialRunner prepares trials; with Pin it pins this process at once,
 // and close must be called to undo that.
 func newTrialRunner(s TrialSetup) (*trialRunner, error) {
-	tr := &trialRunner{setup: s.withDefaults(), gso: !s.NoGSO && gsoAvailable()}
+	tr := &trialRunner{setup: s.withDefaults(), gso: !s.NoGSO && load.GSOAvailable()}
 	if s.Pin {
 		p, err := startPinning()
 		if err != nil {
@@ -377,11 +324,11 @@ const (
 // A drain trial (spec.fill) starts the receiver only once the sender has
 // filled its queue and exited, and takes the rate and CPU from that start
 // to the last datagram received; live is not called.
-func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCounts)) (TrialResult, error) {
+func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCounts)) (report.TrialResult, error) {
 	fill := spec.fill > 0
-	res := TrialResult{Receiver: spec.receiver, Size: spec.size, Rep: spec.rep, Rate: spec.rate, GSO: tr.gso && !fill, SocketDrops: -1}
+	res := report.TrialResult{Receiver: spec.receiver, Size: spec.size, Rep: spec.rep, Rate: spec.rate, GSO: tr.gso && !fill, SocketDrops: -1}
 	began := time.Now()
-	r, err := NewReceiver(spec.receiver, RecvConfig{
+	r, err := peers.NewReceiver(spec.receiver, peers.RecvConfig{
 		Listen:     "udp4://127.0.0.1:0",
 		Loops:      tr.setup.Loops,
 		BufSize:    max(2048, spec.size),
@@ -432,37 +379,37 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 		return res, fmt.Errorf("bench: %s receiver bound %v: not a UDP address", spec.receiver, r.Addr())
 	}
 	port := uint16(addr.Port)
-	hostBefore, hostErr := readUDPCounters()
-	cpuBefore, cpuErr := processCPU()
+	hostBefore, hostErr := hoststat.ReadUDPCounters()
+	cpuBefore, cpuErr := hoststat.ProcessCPU()
 
 	sum, senderCPU, err := tr.send(ctx, addr.String(), spec, func(elapsed time.Duration) {
 		if live != nil && !fill { // a fill has nothing to show: no receiver reads
-			sock, _ := readSocketStats(port)
-			live(liveCounts{elapsed: elapsed, received: r.Counts().Datagrams, kernelDrops: sock.drops})
+			sock, _ := hoststat.ReadSocketStats(port)
+			live(liveCounts{elapsed: elapsed, received: r.Counts().Datagrams, kernelDrops: sock.Drops})
 		}
 	})
 	if err != nil {
 		return res, err
 	}
 	var start time.Time // a drain trial's: when the receiver was started
-	var fillSock socketStats
+	var fillSock hoststat.SocketStats
 	var fillErr error
 	if fill {
 		// The queue is full and nothing else arrives from here on: the
 		// fill's drops (a queue too small for it) are the trial's kernel
 		// loss, read before the timed part. The CPU is read again so that
 		// only the drain is counted, not the wait for the sender.
-		fillSock, fillErr = readSocketStats(port)
-		cpuBefore, cpuErr = processCPU()
+		fillSock, fillErr = hoststat.ReadSocketStats(port)
+		cpuBefore, cpuErr = hoststat.ProcessCPU()
 		start = time.Now()
 		startRun()
 	}
 	sock, sockErr := drain(ctx, r, port, sum.Datagrams)
 	if fill {
-		sock.drops, sockErr = fillSock.drops, fillErr
+		sock.Drops, sockErr = fillSock.Drops, fillErr
 	}
-	cpuAfter, cpuErr2 := processCPU()
-	hostAfter, hostErr2 := readUDPCounters()
+	cpuAfter, cpuErr2 := hoststat.ProcessCPU()
+	hostAfter, hostErr2 := hoststat.ReadUDPCounters()
 	c := r.Counts()
 	if err := stop(); err != nil {
 		return res, err
@@ -471,14 +418,14 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 	res.Backend = c.Backend
 	if sum.Seconds > 0 {
 		res.OfferedPPS = float64(sum.Datagrams) / sum.Seconds
-		res.SenderCPUPercent = cpuPercent(senderCPU, time.Duration(sum.Seconds*float64(time.Second)))
+		res.SenderCPUPercent = hoststat.CPUPercent(senderCPU, time.Duration(sum.Seconds*float64(time.Second)))
 	}
 	if sockErr == nil {
-		res.SocketDrops = int64(sock.drops)
+		res.SocketDrops = int64(sock.Drops)
 	} else {
-		sock.drops = 0
+		sock.Drops = 0
 	}
-	res.Loss = attributeLoss(sum.Datagrams, c.Datagrams, sock.drops)
+	res.Loss = hoststat.AttributeLoss(sum.Datagrams, c.Datagrams, sock.Drops)
 	res.LossPercent = res.Loss.Percent(res.Loss.Total())
 	res.ReceivedBytes = c.Bytes
 	active := c.Last.Sub(c.First)
@@ -494,7 +441,7 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 	}
 	res.SenderErrors, res.SenderFirstError = sum.Errors, sum.FirstError
 	if hostErr == nil && hostErr2 == nil {
-		res.Host = hostAfter.sub(hostBefore)
+		res.Host = hostAfter.Sub(hostBefore)
 	}
 	res.RecvErrors = c.Errors
 	res.Batches = c.Batches
@@ -503,51 +450,44 @@ func (tr *trialRunner) run(ctx context.Context, spec trialSpec, live func(liveCo
 		if window <= 0 {
 			window = time.Duration(sum.Seconds * float64(time.Second))
 		}
-		res.CPUPercent = cpuPercent(cpuAfter-cpuBefore, window)
+		res.CPUPercent = hoststat.CPUPercent(cpuAfter-cpuBefore, window)
 	}
 	res.Seconds = time.Since(began).Seconds()
 	return res, nil
 }
 
-// senderSummary is the part of "udpbench send --json" a trial reads.
-type senderSummary struct {
-	Datagrams  uint64  `json:"datagrams"`
-	Seconds    float64 `json:"seconds"`
-	Errors     uint64  `json:"errors"`
-	FirstError string  `json:"first_error"`
-	GSO        bool    `json:"gso"`
-}
-
-// senderArgs returns the sender's command line for a trial to addr.
+// senderArgs returns the sender's command line for a trial to addr:
+// SenderCommand, then "udpbench send"'s arguments as load.SendCommand
+// writes them, asking for the JSON summary that send reads.
 func (tr *trialRunner) senderArgs(addr string, spec trialSpec) []string {
-	args := append(slices.Clone(tr.setup.SenderCommand[1:]),
-		"--to", addr,
-		"--size", strconv.Itoa(spec.size),
-		"--rate", strconv.FormatFloat(spec.rate, 'f', -1, 64),
-		"--duration", spec.senderDuration().String(),
-		"--batch", strconv.Itoa(tr.setup.Batch),
+	cfg := load.SendConfig{
+		To:       addr,
+		Size:     spec.size,
+		Rate:     spec.rate,
+		Duration: spec.senderDuration(),
+		Batch:    tr.setup.Batch,
 		// One flow per loop, so SO_REUSEPORT can spread the load over
 		// every loop's socket (one flow always hashes to one socket).
-		"--flows", strconv.Itoa(max(tr.setup.Loops, 1)),
-		"--json", "--quiet")
+		Flows: max(tr.setup.Loops, 1),
+	}
 	switch {
 	case spec.fill > 0:
 		// No GSO for a fill, even where it is available: a GSO segment
 		// carries a larger skb truesize in the receive queue, so fewer
 		// datagrams would fit the same buffer.
-		args = append(args, "--count", strconv.Itoa(spec.fill))
+		cfg.Count = int64(spec.fill)
 	case tr.gso:
-		args = append(args, "--gso")
+		cfg.GSO = true
 	}
-	return args
+	return append(slices.Clone(tr.setup.SenderCommand[1:]), load.SendCommand{Config: cfg, JSON: true, Quiet: true}.Args()...)
 }
 
 // send runs the sender child to addr for the trial and returns its summary
 // and its CPU time. tick is called about once a second while it runs, with
 // the time since it started. If ctx is done, the child gets SIGINT (on
 // which udpbench send stops and prints its summary) and, 5 s later, SIGKILL.
-func (tr *trialRunner) send(ctx context.Context, addr string, spec trialSpec, tick func(time.Duration)) (senderSummary, time.Duration, error) {
-	var sum senderSummary
+func (tr *trialRunner) send(ctx context.Context, addr string, spec trialSpec, tick func(time.Duration)) (load.SendSummary, time.Duration, error) {
+	var sum load.SendSummary
 	cctx, cancel := context.WithTimeout(ctx, spec.senderDuration()+senderGrace)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, tr.setup.SenderCommand[0], tr.senderArgs(addr, spec)...)
@@ -611,22 +551,22 @@ func firstLine(s string) string {
 // socket queue, or drainLimit has passed, or ctx is done. It returns the
 // sockets' counters as of the end, with an error if they cannot be read
 // (then the wait relies on the count alone).
-func drain(ctx context.Context, r Receiver, port uint16, offered uint64) (socketStats, error) {
+func drain(ctx context.Context, r peers.Receiver, port uint16, offered uint64) (hoststat.SocketStats, error) {
 	deadline := time.Now().Add(drainLimit)
 	last := r.Counts().Datagrams
 	lastChange := time.Now()
 	t := time.NewTicker(drainPoll)
 	defer t.Stop()
 	for {
-		sock, err := readSocketStats(port)
+		sock, err := hoststat.ReadSocketStats(port)
 		got := r.Counts().Datagrams
 		now := time.Now()
 		if got != last {
 			last, lastChange = got, now
 		}
 		switch {
-		case got+sock.drops >= offered,
-			now.Sub(lastChange) >= drainIdle && sock.rxQueue == 0,
+		case got+sock.Drops >= offered,
+			now.Sub(lastChange) >= drainIdle && sock.RxQueue == 0,
 			now.After(deadline):
 			return sock, err
 		}
@@ -653,12 +593,12 @@ func drain(ctx context.Context, r Receiver, port uint16, offered uint64) (socket
 // as it does when ctx is done.
 //
 // progress, if not nil, is called from Compare's goroutine (see Progress).
-func Compare(ctx context.Context, cfg CompareConfig, progress func(Progress)) (CompareReport, error) {
+func Compare(ctx context.Context, cfg CompareConfig, progress func(Progress)) (report.CompareReport, error) {
 	if err := cfg.Validate(); err != nil {
-		return CompareReport{}, err
+		return report.CompareReport{}, err
 	}
 	cfg = cfg.withDefaults()
-	rep := CompareReport{Machine: ThisMachine(), Started: time.Now()}
+	rep := report.CompareReport{Machine: report.ThisMachine(), Started: time.Now()}
 	tr, err := newTrialRunner(cfg.TrialSetup)
 	if err != nil {
 		return rep, err
@@ -732,7 +672,7 @@ func Compare(ctx context.Context, cfg CompareConfig, progress func(Progress)) (C
 		}
 		return nil
 	}()
-	rep.Rows = summarize(names, cfg.Sizes, rep.Trials)
+	rep.Rows = report.Summarize(names, cfg.Sizes, rep.Trials)
 	rep.Seconds = time.Since(rep.Started).Seconds()
 	return rep, err
 }
@@ -747,4 +687,19 @@ func remaining(elapsed time.Duration, done, left int, duration, in time.Duration
 		per = elapsed / time.Duration(done)
 	}
 	return max(0, per*time.Duration(left)-in)
+}
+
+// compareSettings records cfg (defaults applied) and tr's choices.
+func compareSettings(cfg CompareConfig, tr *trialRunner) report.CompareSettings {
+	s := report.CompareSettings{
+		Receivers: cfg.Receivers, Sizes: cfg.Sizes, Rate: cfg.Rate,
+		DurationSeconds: cfg.Duration.Seconds(), Repetitions: cfg.Repetitions,
+		Loops: tr.setup.Loops, Batch: tr.setup.Batch, RecvBuffer: tr.setup.RecvBuffer,
+		GSO: tr.gso && cfg.Drain == 0, Drain: cfg.Drain, SenderCPU: -1, ReceiverCPU: -1,
+	}
+	if tr.pin != nil {
+		s.Pinned = true
+		s.SenderCPU, s.ReceiverCPU = tr.pin.cpus()
+	}
+	return s
 }

@@ -2,12 +2,12 @@ package bench_test
 
 import (
 	"context"
-	"fmt"
 	"log"
 	"os"
 	"time"
 
 	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/report"
 )
 
 // Compare udprx with the standard library's loop at two sizes, the sender
@@ -27,26 +27,7 @@ func ExampleCompare() {
 		log.Fatal(err)
 	}
 	rep.WriteText(os.Stdout)
-	if err := bench.SaveChart("compare.svg", rep); err != nil {
+	if err := report.SaveChart("compare.svg", rep); err != nil {
 		log.Fatal(err)
 	}
-}
-
-// A Tracker reads the headers of received payloads: here flow 0's
-// datagrams 0, 1, 3 and 3 again, each 40 µs after it was sent.
-func ExampleTracker() {
-	tr := bench.NewTracker()
-	p := make([]byte, 64)
-	for _, seq := range []uint64{0, 1, 3, 3} {
-		sent := int64(seq) * 1e6
-		bench.PutHeader(p, bench.Header{Flow: 0, Seq: seq, SentUnixNano: sent})
-		tr.Observe(p, sent+40_000)
-	}
-	tr.Observe([]byte("not udpbench"), 0)
-	s := tr.Summary()
-	// Percentiles are the histogram's, to three significant digits (the
-	// top of the bucket); Max is exact.
-	fmt.Printf("%d datagrams, %d foreign; lost %d of %d, %d duplicate; p50 %v, max %v, jitter %v\n",
-		s.Datagrams, s.Foreign, s.Lost, s.Expected, s.Duplicates, s.P50, s.Max, s.Jitter)
-	// Output: 4 datagrams, 1 foreign; lost 1 of 4, 1 duplicate; p50 40.031µs, max 40µs, jitter 0s
 }

@@ -11,10 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// gsoAvailable reports whether the sender can use UDP GSO here: whether
-// this kernel has UDP_SEGMENT (4.18 on).
-func gsoAvailable() bool { return gsoSupport() == nil }
-
 // pinSupported reports whether TrialSetup.Pin can be honoured.
 const pinSupported = true
 

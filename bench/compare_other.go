@@ -8,9 +8,6 @@ import (
 	"os/exec"
 )
 
-// gsoAvailable reports false: UDP GSO is Linux's.
-func gsoAvailable() bool { return false }
-
 // pinSupported reports whether TrialSetup.Pin can be honoured: not here
 // (no sched_setaffinity).
 const pinSupported = false

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
 )
 
 // The trials' sender is a child process. In these tests it is the test
@@ -38,7 +41,7 @@ func TestSenderHelper(t *testing.T) {
 		t.Skip("only a child process of the compare tests")
 	}
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
-	var cfg SendConfig
+	var cfg load.SendConfig
 	fs.StringVar(&cfg.To, "to", "", "")
 	fs.IntVar(&cfg.Size, "size", 0, "")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "")
@@ -60,7 +63,7 @@ func TestSenderHelper(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	st, err := Send(ctx, cfg, nil)
+	st, err := load.Send(ctx, cfg, nil)
 	first := ""
 	if st.FirstErr != nil {
 		first = st.FirstErr.Error()
@@ -95,7 +98,7 @@ func TestCompareShort(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Compare: %v", err)
 	}
-	names := DefaultReceivers()
+	names := peers.DefaultReceivers()
 	if len(rep.Trials) != len(names) || len(rep.Rows) != len(names) {
 		t.Fatalf("%d trials, %d rows: want %d each (skipped: %v)", len(rep.Trials), len(rep.Rows), len(names), rep.Skipped)
 	}
@@ -258,12 +261,12 @@ func TestCompareValidate(t *testing.T) {
 		{"unknown receiver", func(c *CompareConfig) { c.Receivers = []string{"udprx", "nope"} }, `"nope"`},
 		{"receiver twice", func(c *CompareConfig) { c.Receivers = []string{"udprx", "udprx"} }, "twice"},
 		{"size 0", func(c *CompareConfig) { c.Sizes = []int{0} }, "sizes: 0"},
-		{"size too big", func(c *CompareConfig) { c.Sizes = []int{MaxSize + 1} }, "sizes: 65508"},
+		{"size too big", func(c *CompareConfig) { c.Sizes = []int{load.MaxSize + 1} }, "sizes: 65508"},
 		{"size twice", func(c *CompareConfig) { c.Sizes = []int{64, 64} }, "sizes: 64 given twice"},
 		{"negative rate", func(c *CompareConfig) { c.Rate = -1 }, "rate -1"},
 		{"negative duration", func(c *CompareConfig) { c.Duration = -time.Second }, "duration -1s"},
 		{"negative reps", func(c *CompareConfig) { c.Repetitions = -1 }, "reps -1"},
-		{"batch", func(c *CompareConfig) { c.Batch = MaxBatch + 1 }, "batch 1025"},
+		{"batch", func(c *CompareConfig) { c.Batch = load.MaxBatch + 1 }, "batch 1025"},
 		{"loops", func(c *CompareConfig) { c.Loops = -1 }, "loops -1"},
 		{"negative drain", func(c *CompareConfig) { c.Drain = -1 }, "drain -1 is negative"},
 		{"drain with rate", func(c *CompareConfig) { c.Drain, c.Rate = 100, 1000 }, "drain 100 with rate 1000: --drain fills the queue as fast as the sender can, so it takes no --rate"},

@@ -1,50 +1,34 @@
 // Package bench is udprx's benchmark kit, the library behind the udpbench
-// command: a UDP load generator, the receivers under comparison behind one
-// interface, and the payload header that lets a receiver count loss,
-// duplicates, reordering and one-way latency.
+// command: it runs the trials that set udprx beside the receive loops it
+// is compared with. Compare measures receivers under one load (a sender in
+// a child process, udpbench send) or draining a queue filled before they
+// start; EchoCompare measures echo servers under one request-response
+// load; ZeroLoss searches for the highest rate a receiver takes without
+// loss.
 //
-// The load generator, Send, sends from one or more connected UDP sockets
-// (flows), paced to a rate or as fast as possible, for a duration, a count
-// or until its context is done. On Linux it sends with sendmmsg and
-// optionally UDP GSO, which makes it cheap enough to saturate a receiver on
-// the same host; elsewhere it writes one datagram per call. Every payload of
-// at least HeaderSize bytes starts with a Header.
-//
-// Example: send 100 000 datagrams per second for 5 s over 4 flows, printing
-// progress once a second:
-//
-//	st, err := bench.Send(ctx, bench.SendConfig{
-//		To:       "127.0.0.1:9000",
-//		Rate:     100_000,
-//		Duration: 5 * time.Second,
-//		Flows:    4,
-//	}, func(s bench.SendStats) { log.Printf("%d sent", s.Datagrams) })
+//	rep, err := bench.Compare(ctx, bench.CompareConfig{
+//		TrialSetup: bench.TrialSetup{SenderCommand: []string{"/usr/local/bin/udpbench", "send"}},
+//		Receivers:  []string{"udprx", "stdlib"},
+//	}, nil)
 //	if err != nil { ... }
-//	fmt.Printf("%.0f datagrams/s\n", st.Rate())
+//	rep.WriteText(os.Stdout)
 //
-// On the receiving side, ParseHeader reads what Send wrote:
+// The parts of a trial are subpackages, each with one job; bench imports
+// them all and none of them imports bench:
 //
-//	if h, ok := bench.ParseHeader(payload); ok {
-//		// h.Flow, h.Seq, h.SentUnixNano
-//	}
+//	bench/wire      the payload header and the Tracker that reads it back (loss, latency)
+//	bench/load      the sender (Send, sendmmsg and GSO, pacing), the RR client, and
+//	                "udpbench send"'s command line and JSON summary
+//	bench/peers     the receivers and echo servers compared: udprx, stdlib, x/net,
+//	                gnet, rawmmsg (the only importer of gnet and x/net)
+//	bench/hoststat  CPU time, /proc UDP counters, the loss split
+//	bench/report    a comparison's results as text, JSON and a chart (the only
+//	                importer of gonum)
 //
-// The reply side: NewEchoServer builds an echo server on each loop under
-// comparison (udprx through engine.Writer, stdlib, x/net, gnet, a plain
-// recvmmsg+sendmmsg loop), RR drives one with requests, paced or in closed
-// loop, and reports answered/unanswered and round-trip percentiles, and
-// EchoCompare sets the servers side by side under one RR load:
-//
-//	st, err := bench.RR(ctx, bench.RRConfig{
-//		To: "127.0.0.1:9000", Rate: 100_000, Flows: 4, Duration: 5 * time.Second,
-//	})
-//	fmt.Printf("%d of %d answered, p99 %v\n", st.Answered, st.Sent, st.P99)
-//
-// Files of the reply side: echo.go (the servers by name), rr.go (the
-// client), answer_linux.go / answer_other.go (how it reads answers),
-// echocompare.go (the comparison), sockperf.go (answering sockperf).
-//
-// Files of the send side: send.go (configuration, statistics, the flow
-// loops), pace.go (the schedule), send_linux.go (sendmmsg and GSO),
-// send_portable.go (net.UDPConn, built everywhere), send_other.go (the
-// portable writer as the native one), payload.go (the header).
+// Files of this package: compare.go (Compare and the trial runner),
+// compare_linux.go / compare_other.go (pinning the sender and the receiver
+// to CPUs), echocompare.go (EchoCompare and its report), zeroloss.go
+// (ZeroLoss and its report). The drain benchmarks (drain_linux_test.go,
+// BenchmarkDrain) and the reply benchmark (stream_linux_test.go) are here
+// too, since they compare receivers fed by the sender.
 package bench

@@ -6,6 +6,10 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/report"
 )
 
 // The drain benchmarks measure a receiver's capacity alone, as docs/kernel.md
@@ -27,8 +31,8 @@ const drainN = 8000
 // drainVariant is one thing a drain benchmark measures.
 type drainVariant struct {
 	name     string // the metric's prefix
-	receiver string // NewReceiver name
-	cfg      RecvConfig
+	receiver string // peers.NewReceiver name
+	cfg      peers.RecvConfig
 }
 
 // drainRounds runs b.N rounds over variants and reports each variant's
@@ -46,14 +50,14 @@ func drainRounds(b *testing.B, variants []drainVariant, ratios [][2]string) {
 		round++
 	}
 	for _, v := range variants {
-		b.ReportMetric(statOf(rates[v.name]).Median, v.name+"-datagrams/s")
+		b.ReportMetric(report.StatOf(rates[v.name]).Median, v.name+"-datagrams/s")
 	}
 	for _, r := range ratios {
 		var q []float64
 		for i := range rates[r[0]] {
 			q = append(q, rates[r[0]][i]/rates[r[1]][i])
 		}
-		b.ReportMetric(statOf(q).Median, r[0]+"/"+r[1])
+		b.ReportMetric(report.StatOf(q).Median, r[0]+"/"+r[1])
 	}
 }
 
@@ -73,15 +77,15 @@ func BenchmarkDrain(b *testing.B) {
 // timeDrain fills a fresh receiver's queue with n datagrams, then times how
 // long it takes to empty it. cfg's Listen, Loops and RecvBuffer are set
 // here, the same for every receiver.
-func timeDrain(b *testing.B, name string, cfg RecvConfig, n int) time.Duration {
+func timeDrain(b *testing.B, name string, cfg peers.RecvConfig, n int) time.Duration {
 	b.StopTimer()
 	defer b.StartTimer()
 	cfg.Listen, cfg.Loops, cfg.RecvBuffer = "udp4://127.0.0.1:0", 1, 4<<20
-	r, err := NewReceiver(name, cfg)
+	r, err := peers.NewReceiver(name, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := Send(context.Background(), SendConfig{To: r.Addr().(*net.UDPAddr).String(), Size: 64, Count: int64(n)}, nil)
+	st, err := load.Send(context.Background(), load.SendConfig{To: r.Addr().(*net.UDPAddr).String(), Size: 64, Count: int64(n)}, nil)
 	if err != nil || st.Datagrams != uint64(n) {
 		b.Fatalf("filling the queue: sent %d of %d: %v", st.Datagrams, n, err)
 	}
@@ -111,7 +115,7 @@ func timeDrain(b *testing.B, name string, cfg RecvConfig, n int) time.Duration {
 func BenchmarkDrainBudget(b *testing.B) {
 	var vs []drainVariant
 	for _, budget := range []int{1, 4, 16, 64, 1024} {
-		vs = append(vs, drainVariant{name: fmt.Sprintf("budget%d", budget), receiver: "udprx", cfg: RecvConfig{ReadBudget: budget}})
+		vs = append(vs, drainVariant{name: fmt.Sprintf("budget%d", budget), receiver: "udprx", cfg: peers.RecvConfig{ReadBudget: budget}})
 	}
 	drainRounds(b, vs, [][2]string{{"budget1", "budget16"}, {"budget4", "budget16"}, {"budget1024", "budget16"}})
 }
@@ -123,7 +127,7 @@ func BenchmarkDrainBudget(b *testing.B) {
 func BenchmarkDrainBatch(b *testing.B) {
 	var vs []drainVariant
 	for _, size := range []int{8, 16, 32, 64, 128, 256} {
-		vs = append(vs, drainVariant{name: fmt.Sprintf("batch%d", size), receiver: "udprx", cfg: RecvConfig{BatchSize: size}})
+		vs = append(vs, drainVariant{name: fmt.Sprintf("batch%d", size), receiver: "udprx", cfg: peers.RecvConfig{BatchSize: size}})
 	}
 	drainRounds(b, vs, [][2]string{{"batch16", "batch64"}, {"batch32", "batch64"}, {"batch128", "batch64"}})
 }

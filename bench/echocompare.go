@@ -11,9 +11,14 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/udprx/udprx/bench/hoststat"
+	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/report"
+	"github.com/udprx/udprx/bench/wire"
 )
 
 // Defaults of EchoCompareConfig.
@@ -62,24 +67,24 @@ func (c EchoCompareConfig) Validate() error {
 	seen := map[string]bool{}
 	for _, s := range c.Servers {
 		switch {
-		case echoServers[s] == nil:
-			bad = append(bad, fmt.Sprintf("receivers: unknown echo server %q (want some of %s)", s, strings.Join(EchoServerNames(), ", ")))
+		case !slices.Contains(peers.EchoServerNames(), s):
+			bad = append(bad, fmt.Sprintf("receivers: unknown echo server %q (want some of %s)", s, strings.Join(peers.EchoServerNames(), ", ")))
 		case seen[s]:
 			bad = append(bad, fmt.Sprintf("receivers: %q given twice", s))
 		}
 		seen[s] = true
 	}
-	if c.Size != 0 && (c.Size < HeaderSize || c.Size > MaxSize) {
-		bad = append(bad, fmt.Sprintf("sizes: %d is outside %d..%d (a request carries a header)", c.Size, HeaderSize, MaxSize))
+	if c.Size != 0 && (c.Size < wire.HeaderSize || c.Size > load.MaxSize) {
+		bad = append(bad, fmt.Sprintf("sizes: %d is outside %d..%d (a request carries a header)", c.Size, wire.HeaderSize, load.MaxSize))
 	}
 	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		bad = append(bad, fmt.Sprintf("rate %v is not a finite number >= 0", c.Rate))
 	}
-	if c.Flows < 0 || c.Flows > MaxFlows {
-		bad = append(bad, fmt.Sprintf("flows %d is outside 1..%d", c.Flows, MaxFlows))
+	if c.Flows < 0 || c.Flows > load.MaxFlows {
+		bad = append(bad, fmt.Sprintf("flows %d is outside 1..%d", c.Flows, load.MaxFlows))
 	}
-	if c.RRBatch < 0 || c.RRBatch > MaxBatch {
-		bad = append(bad, fmt.Sprintf("batch %d is outside 1..%d", c.RRBatch, MaxBatch))
+	if c.RRBatch < 0 || c.RRBatch > load.MaxBatch {
+		bad = append(bad, fmt.Sprintf("batch %d is outside 1..%d", c.RRBatch, load.MaxBatch))
 	}
 	if c.Duration < 0 {
 		bad = append(bad, fmt.Sprintf("duration %v is negative", c.Duration))
@@ -96,7 +101,7 @@ func (c EchoCompareConfig) Validate() error {
 func (c EchoCompareConfig) withDefaults() EchoCompareConfig {
 	c.TrialSetup = c.TrialSetup.withDefaults()
 	if len(c.Servers) == 0 {
-		c.Servers = DefaultEchoServers()
+		c.Servers = peers.DefaultEchoServers()
 	}
 	if c.Size == 0 {
 		c.Size = DefaultEchoSize
@@ -105,7 +110,7 @@ func (c EchoCompareConfig) withDefaults() EchoCompareConfig {
 		c.Flows = DefaultEchoFlows
 	}
 	if c.RRBatch == 0 {
-		c.RRBatch = DefaultRRBatch
+		c.RRBatch = load.DefaultRRBatch
 	}
 	if c.Duration == 0 {
 		c.Duration = DefaultCompareDuration
@@ -122,7 +127,7 @@ type EchoTrial struct {
 	Backend string `json:"backend"`
 	Rep     int    `json:"rep"`
 	// Client is what "udpbench rr" reported.
-	Client RRStats `json:"client"`
+	Client load.RRStats `json:"client"`
 	// Received, Replies, SendDrops and KernelDrops are the server's
 	// counts (RecvCounts).
 	Received    uint64 `json:"received"`
@@ -139,24 +144,24 @@ type EchoTrial struct {
 // EchoRow is one server over its repetitions (medians; Stat where the
 // spread matters).
 type EchoRow struct {
-	Server        string  `json:"server"`
-	Backend       string  `json:"backend"`
-	Trials        int     `json:"trials"`
-	AnsweredPPS   Stat    `json:"answered_pps"`
-	SentPPS       float64 `json:"sent_pps"`
-	LossPercent   float64 `json:"loss_percent"`
-	P50           Stat    `json:"p50_ns"`
-	P99           Stat    `json:"p99_ns"`
-	P999          float64 `json:"p99_9_ns"`
-	CPUPercent    float64 `json:"cpu_percent"`
-	CPUPerRequest Stat    `json:"cpu_per_request_ns"`
+	Server        string      `json:"server"`
+	Backend       string      `json:"backend"`
+	Trials        int         `json:"trials"`
+	AnsweredPPS   report.Stat `json:"answered_pps"`
+	SentPPS       float64     `json:"sent_pps"`
+	LossPercent   float64     `json:"loss_percent"`
+	P50           report.Stat `json:"p50_ns"`
+	P99           report.Stat `json:"p99_ns"`
+	P999          float64     `json:"p99_9_ns"`
+	CPUPercent    float64     `json:"cpu_percent"`
+	CPUPerRequest report.Stat `json:"cpu_per_request_ns"`
 	// VsStdlib is the median answered/s over the stdlib server's.
 	VsStdlib float64 `json:"vs_stdlib"`
 }
 
 // EchoReport is the result of EchoCompare.
 type EchoReport struct {
-	Machine  Machine           `json:"machine"`
+	Machine  report.Machine    `json:"machine"`
 	Config   EchoCompareConfig `json:"-"`
 	GSO      bool              `json:"gso"`
 	Pinned   bool              `json:"pinned"`
@@ -178,7 +183,7 @@ func EchoCompare(ctx context.Context, cfg EchoCompareConfig, progress func(EchoT
 		return EchoReport{}, err
 	}
 	cfg = cfg.withDefaults()
-	rep := EchoReport{Machine: ThisMachine(), Config: cfg, Started: time.Now()}
+	rep := EchoReport{Machine: report.ThisMachine(), Config: cfg, Started: time.Now()}
 	tr, err := newTrialRunner(cfg.TrialSetup)
 	if err != nil {
 		return rep, err
@@ -224,7 +229,7 @@ func EchoCompare(ctx context.Context, cfg EchoCompareConfig, progress func(EchoT
 // echoTrial runs one server under the client for cfg.Duration.
 func (tr *trialRunner) echoTrial(ctx context.Context, cfg EchoCompareConfig, name string, rep int) (EchoTrial, error) {
 	t := EchoTrial{Server: name, Rep: rep}
-	s, err := NewEchoServer(name, RecvConfig{
+	s, err := peers.NewEchoServer(name, peers.RecvConfig{
 		Listen:     "udp4://127.0.0.1:0",
 		Loops:      tr.setup.Loops,
 		BufSize:    max(2048, cfg.Size),
@@ -252,9 +257,9 @@ func (tr *trialRunner) echoTrial(ctx context.Context, cfg EchoCompareConfig, nam
 		}
 		return nil
 	}
-	cpuBefore, cpuErr := processCPU()
+	cpuBefore, cpuErr := hoststat.ProcessCPU()
 	t.Client, err = tr.runRR(ctx, cfg, s.Addr().String())
-	cpuAfter, cpuErr2 := processCPU()
+	cpuAfter, cpuErr2 := hoststat.ProcessCPU()
 	c := s.Counts()
 	if serr := stop(); err == nil {
 		err = serr
@@ -266,7 +271,7 @@ func (tr *trialRunner) echoTrial(ctx context.Context, cfg EchoCompareConfig, nam
 	t.Received, t.Replies, t.SendDrops, t.KernelDrops = c.Datagrams, c.Replies, c.SendDrops, c.KernelDrops
 	if cpuErr == nil && cpuErr2 == nil && t.Client.Seconds > 0 {
 		cpu := cpuAfter - cpuBefore
-		t.CPUPercent = cpuPercent(cpu, time.Duration(t.Client.Seconds*float64(time.Second)))
+		t.CPUPercent = hoststat.CPUPercent(cpu, time.Duration(t.Client.Seconds*float64(time.Second)))
 		if t.Client.Answered > 0 {
 			t.CPUPerRequest = cpu / time.Duration(t.Client.Answered)
 		}
@@ -274,27 +279,18 @@ func (tr *trialRunner) echoTrial(ctx context.Context, cfg EchoCompareConfig, nam
 	return t, nil
 }
 
-// rrArgs is the client's command line for a trial against addr.
+// rrArgs is the client's command line for a trial against addr:
+// SenderCommand, then "udpbench rr"'s arguments as load.RRCommand writes
+// them, asking for the JSON summary that runRR reads.
 func (tr *trialRunner) rrArgs(cfg EchoCompareConfig, addr string) []string {
-	args := append(slices.Clone(tr.setup.SenderCommand[1:]),
-		"--to", addr,
-		"--rate", strconv.FormatFloat(cfg.Rate, 'f', -1, 64),
-		"--size", strconv.Itoa(cfg.Size),
-		"--flows", strconv.Itoa(cfg.Flows),
-		"--duration", cfg.Duration.String(),
-		"--json")
-	if cfg.Rate > 0 {
-		args = append(args, "--batch", strconv.Itoa(cfg.RRBatch))
-		if tr.gso {
-			args = append(args, "--gso")
-		}
-	}
-	return args
+	rr := load.RRConfig{To: addr, Rate: cfg.Rate, Size: cfg.Size, Flows: cfg.Flows, Duration: cfg.Duration,
+		Batch: cfg.RRBatch, GSO: tr.gso}
+	return append(slices.Clone(tr.setup.SenderCommand[1:]), load.RRCommand{Config: rr, JSON: true}.Args()...)
 }
 
 // runRR runs the client child against addr and returns its summary.
-func (tr *trialRunner) runRR(ctx context.Context, cfg EchoCompareConfig, addr string) (RRStats, error) {
-	var st RRStats
+func (tr *trialRunner) runRR(ctx context.Context, cfg EchoCompareConfig, addr string) (load.RRStats, error) {
+	var st load.RRStats
 	cctx, cancel := context.WithTimeout(ctx, cfg.Duration+senderGrace)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, tr.setup.SenderCommand[0], tr.rrArgs(cfg, addr)...)
@@ -350,9 +346,9 @@ func summarizeEcho(names []string, trials []EchoTrial) []EchoRow {
 		if row.Trials == 0 {
 			continue
 		}
-		row.AnsweredPPS, row.P50, row.P99, row.CPUPerRequest = statOf(ans), statOf(p50), statOf(p99), statOf(per)
-		row.SentPPS, row.LossPercent = statOf(sent).Median, statOf(loss).Median
-		row.P999, row.CPUPercent = statOf(p999).Median, statOf(cpu).Median
+		row.AnsweredPPS, row.P50, row.P99, row.CPUPerRequest = report.StatOf(ans), report.StatOf(p50), report.StatOf(p99), report.StatOf(per)
+		row.SentPPS, row.LossPercent = report.StatOf(sent).Median, report.StatOf(loss).Median
+		row.P999, row.CPUPercent = report.StatOf(p999).Median, report.StatOf(cpu).Median
 		rows = append(rows, row)
 	}
 	for _, r := range rows {
@@ -377,7 +373,7 @@ func (r EchoReport) WriteText(w io.Writer) error {
 	c := r.Config
 	load := "closed loop (one request outstanding per flow)"
 	if c.Rate > 0 {
-		load = FormatRate(c.Rate) + " requests/s paced"
+		load = report.FormatRate(c.Rate) + " requests/s paced"
 		if r.GSO {
 			load += " (UDP GSO)"
 		}
@@ -398,9 +394,9 @@ func (r EchoReport) WriteText(w io.Writer) error {
 		}
 		t = append(t, []string{
 			row.Server,
-			FormatRate(row.AnsweredPPS.Median),
-			FormatRate(row.AnsweredPPS.Min) + "-" + FormatRate(row.AnsweredPPS.Max),
-			FormatRate(row.SentPPS),
+			report.FormatRate(row.AnsweredPPS.Median),
+			report.FormatRate(row.AnsweredPPS.Min) + "-" + report.FormatRate(row.AnsweredPPS.Max),
+			report.FormatRate(row.SentPPS),
 			fmt.Sprintf("%.2f", row.LossPercent),
 			us(row.P50.Median), us(row.P99.Median), us(row.P999),
 			fmt.Sprintf("%.0f", row.CPUPercent),
@@ -408,7 +404,7 @@ func (r EchoReport) WriteText(w io.Writer) error {
 			vs,
 		})
 	}
-	writeTable(w, t, 1)
+	report.WriteTable(w, t, 1)
 	for _, s := range r.Skipped {
 		fmt.Fprintf(w, "skipped %s\n", s)
 	}

@@ -6,8 +6,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/report"
 )
 
 // Defaults of ZeroLossConfig.
@@ -53,7 +58,7 @@ type ZeroLossConfig struct {
 	// Runner runs one trial at rate (0: unpaced) and returns its result;
 	// nil means a real trial (a fresh receiver, the sender child) with
 	// TrialSetup. Tests inject the search's trials through it.
-	Runner func(ctx context.Context, rate float64) (TrialResult, error)
+	Runner func(ctx context.Context, rate float64) (report.TrialResult, error)
 }
 
 // Validate reports every invalid field of c in one error, naming each by
@@ -63,11 +68,11 @@ func (c ZeroLossConfig) Validate() error {
 	if c.Runner == nil {
 		bad = c.TrialSetup.validate(bad)
 	}
-	if c.Receiver != "" && receivers[c.Receiver] == nil {
-		bad = append(bad, fmt.Sprintf("receiver: unknown receiver %q (want one of %s)", c.Receiver, strings.Join(ReceiverNames(), ", ")))
+	if c.Receiver != "" && !slices.Contains(peers.ReceiverNames(), c.Receiver) {
+		bad = append(bad, fmt.Sprintf("receiver: unknown receiver %q (want one of %s)", c.Receiver, strings.Join(peers.ReceiverNames(), ", ")))
 	}
-	if c.Size < 0 || c.Size > MaxSize {
-		bad = append(bad, fmt.Sprintf("size %d is outside 1..%d", c.Size, MaxSize))
+	if c.Size < 0 || c.Size > load.MaxSize {
+		bad = append(bad, fmt.Sprintf("size %d is outside 1..%d", c.Size, load.MaxSize))
 	}
 	if c.Trial < 0 {
 		bad = append(bad, fmt.Sprintf("trial %v is negative", c.Trial))
@@ -102,7 +107,7 @@ func (c ZeroLossConfig) withDefaults() ZeroLossConfig {
 		c.Receiver = DefaultZeroLossReceiver
 	}
 	if c.Size == 0 {
-		c.Size = DefaultSize
+		c.Size = load.DefaultSize
 	}
 	if c.Trial == 0 {
 		c.Trial = DefaultZeroLossTrial
@@ -124,20 +129,20 @@ type ZeroLossTrial struct {
 	Pass  bool `json:"pass"`
 	Short bool `json:"short,omitempty"`
 	// Lo and Hi are the search's bounds after this trial.
-	Lo     float64     `json:"lo"`
-	Hi     float64     `json:"hi"`
-	Result TrialResult `json:"result"`
+	Lo     float64            `json:"lo"`
+	Hi     float64            `json:"hi"`
+	Result report.TrialResult `json:"result"`
 }
 
 // ZeroLossReport is the result of ZeroLoss.
 type ZeroLossReport struct {
-	Machine       Machine `json:"machine"`
-	Receiver      string  `json:"receiver"`
-	Size          int     `json:"size"`
-	TrialSeconds  float64 `json:"trial_seconds"`
-	LossThreshold float64 `json:"loss_threshold_percent"`
-	Resolution    float64 `json:"resolution"`
-	GSO           bool    `json:"gso"`
+	Machine       report.Machine `json:"machine"`
+	Receiver      string         `json:"receiver"`
+	Size          int            `json:"size"`
+	TrialSeconds  float64        `json:"trial_seconds"`
+	LossThreshold float64        `json:"loss_threshold_percent"`
+	Resolution    float64        `json:"resolution"`
+	GSO           bool           `json:"gso"`
 	// Found tells whether a trial passed; Rate is then the highest rate
 	// that passed (asked of the sender, or for a passing unpaced trial the
 	// rate it achieved) and OfferedPPS the rate that trial achieved.
@@ -172,7 +177,7 @@ func ZeroLoss(ctx context.Context, cfg ZeroLossConfig, trial func(ZeroLossTrial)
 	cfg = cfg.withDefaults()
 	start := time.Now()
 	rep := ZeroLossReport{
-		Machine: ThisMachine(), Receiver: cfg.Receiver, Size: cfg.Size,
+		Machine: report.ThisMachine(), Receiver: cfg.Receiver, Size: cfg.Size,
 		TrialSeconds: cfg.Trial.Seconds(), LossThreshold: cfg.LossThreshold,
 	}
 	runner := cfg.Runner
@@ -183,7 +188,7 @@ func ZeroLoss(ctx context.Context, cfg ZeroLossConfig, trial func(ZeroLossTrial)
 		}
 		defer tr.close()
 		rep.GSO = tr.gso
-		runner = func(ctx context.Context, rate float64) (TrialResult, error) {
+		runner = func(ctx context.Context, rate float64) (report.TrialResult, error) {
 			spec := trialSpec{receiver: cfg.Receiver, size: cfg.Size, rate: rate, duration: cfg.Trial, rep: len(rep.Trials) + 1}
 			return tr.run(ctx, spec, nil)
 		}
@@ -255,20 +260,20 @@ func (r ZeroLossReport) WriteText(w io.Writer) error {
 	switch {
 	case !r.Found:
 		fmt.Fprintf(w, "%s, %d-byte payloads: no rate tried had loss <= %g%% (lowest tried %s datagrams/s)\n",
-			r.Receiver, r.Size, r.LossThreshold, FormatRate(r.Hi))
+			r.Receiver, r.Size, r.LossThreshold, report.FormatRate(r.Hi))
 	case r.SenderBound:
 		fmt.Fprintf(w, "%s, %d-byte payloads: took everything the sender could send, %s datagrams/s, with loss <= %g%%: the receiver's limit is higher\n",
-			r.Receiver, r.Size, FormatRate(r.Rate), r.LossThreshold)
+			r.Receiver, r.Size, report.FormatRate(r.Rate), r.LossThreshold)
 	default:
 		fmt.Fprintf(w, "%s, %d-byte payloads: highest rate with loss <= %g%%: %s datagrams/s (%.3f Gbit/s of payload)\n",
-			r.Receiver, r.Size, r.LossThreshold, FormatRate(r.Rate), r.Rate*float64(r.Size)*8/1e9)
+			r.Receiver, r.Size, r.LossThreshold, report.FormatRate(r.Rate), r.Rate*float64(r.Size)*8/1e9)
 	}
 	conv := "converged"
 	if !r.Converged {
 		conv = "not converged: out of trials"
 	}
 	_, err := fmt.Fprintf(w, "search: %d trials of %gs, final interval %s-%s datagrams/s (resolution %s, %s); %s\n",
-		len(r.Trials), r.TrialSeconds, FormatRate(r.Lo), FormatRate(r.Hi), FormatRate(r.Resolution), conv, r.Machine)
+		len(r.Trials), r.TrialSeconds, report.FormatRate(r.Lo), report.FormatRate(r.Hi), report.FormatRate(r.Resolution), conv, r.Machine)
 	return err
 }
 
@@ -276,7 +281,7 @@ func (r ZeroLossReport) WriteText(w io.Writer) error {
 func (t ZeroLossTrial) String() string {
 	rate := "unpaced"
 	if t.Rate > 0 {
-		rate = FormatRate(t.Rate) + "/s"
+		rate = report.FormatRate(t.Rate) + "/s"
 	}
 	verdict := "fail"
 	switch {
@@ -287,5 +292,5 @@ func (t ZeroLossTrial) String() string {
 	}
 	r := t.Result
 	return fmt.Sprintf("trial %2d: asked %-9s offered %d (%s/s), received %d, loss %.3f%% (kernel %d, app %d): %s; next interval %s-%s",
-		t.N, rate, r.Offered, FormatRate(r.OfferedPPS), r.Received, r.LossPercent, r.KernelDrops, r.AppLoss, verdict, FormatRate(t.Lo), FormatRate(t.Hi))
+		t.N, rate, r.Offered, report.FormatRate(r.OfferedPPS), r.Received, r.LossPercent, r.KernelDrops, r.AppLoss, verdict, report.FormatRate(t.Lo), report.FormatRate(t.Hi))
 }

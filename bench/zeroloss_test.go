@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/udprx/udprx/bench/hoststat"
+	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/report"
 )
 
 // fakeReceiver is a model of a receiver for the search: it takes up to
@@ -18,15 +22,15 @@ type fakeReceiver struct {
 	rates                        []float64 // rates asked, in order
 }
 
-func (f *fakeReceiver) run(_ context.Context, rate float64) (TrialResult, error) {
+func (f *fakeReceiver) run(_ context.Context, rate float64) (report.TrialResult, error) {
 	f.rates = append(f.rates, rate)
 	offered := f.senderMax
 	if rate > 0 {
 		offered = min(rate*(1-f.shortBy), f.senderMax)
 	}
 	received := min(offered, f.capacity)
-	res := TrialResult{Rate: rate, OfferedPPS: offered, RatePPS: received}
-	res.Loss = attributeLoss(uint64(offered), uint64(received), uint64(offered-received))
+	res := report.TrialResult{Rate: rate, OfferedPPS: offered, RatePPS: received}
+	res.Loss = hoststat.AttributeLoss(uint64(offered), uint64(received), uint64(offered-received))
 	res.LossPercent = res.Loss.Percent(res.Loss.Total())
 	return res, nil
 }
@@ -109,12 +113,12 @@ func cmp(v, def int) int {
 func TestZeroLossTrialError(t *testing.T) {
 	boom := errors.New("boom")
 	n := 0
-	rep, err := ZeroLoss(context.Background(), ZeroLossConfig{Runner: func(context.Context, float64) (TrialResult, error) {
+	rep, err := ZeroLoss(context.Background(), ZeroLossConfig{Runner: func(context.Context, float64) (report.TrialResult, error) {
 		n++
 		if n == 3 {
-			return TrialResult{}, boom
+			return report.TrialResult{}, boom
 		}
-		return TrialResult{Loss: Loss{Offered: 100, Received: 50, AppLoss: 50}, LossPercent: 50, OfferedPPS: 1e6}, nil
+		return report.TrialResult{Loss: hoststat.Loss{Offered: 100, Received: 50, AppLoss: 50}, LossPercent: 50, OfferedPPS: 1e6}, nil
 	}}, nil)
 	if !errors.Is(err, boom) || len(rep.Trials) != 2 || rep.Converged {
 		t.Errorf("err %v, %d trials, converged %v: want boom after 2, not converged", err, len(rep.Trials), rep.Converged)
@@ -122,7 +126,7 @@ func TestZeroLossTrialError(t *testing.T) {
 }
 
 func TestZeroLossValidate(t *testing.T) {
-	run := func(context.Context, float64) (TrialResult, error) { return TrialResult{}, nil }
+	run := func(context.Context, float64) (report.TrialResult, error) { return report.TrialResult{}, nil }
 	for _, tc := range []struct {
 		cfg  ZeroLossConfig
 		want string
@@ -169,7 +173,7 @@ func TestZeroLossReal(t *testing.T) {
 	if rep.Found && (rep.Rate <= 0 || rep.Rate > first.Result.OfferedPPS*1.001) {
 		t.Errorf("rate %v: want above 0 and at most the unpaced %v", rep.Rate, first.Result.OfferedPPS)
 	}
-	if rep.Receiver != "udprx" || rep.Size != DefaultSize || rep.Resolution <= 0 {
+	if rep.Receiver != "udprx" || rep.Size != load.DefaultSize || rep.Resolution <= 0 {
 		t.Errorf("report %+v", rep)
 	}
 	var out bytes.Buffer

@@ -8,9 +8,12 @@ import (
 )
 
 // TestImportGraph keeps the import direction of docs/architecture.md:
-// cmd/udpbench → bench → engine → {platform, errpolicy} → batch, with
-// engine/pconn on engine, and the comparison, plotting and histogram libraries in
-// bench only (x/net's ipv4 in engine/pconn too, for its message type).
+// cmd/udpbench → bench → bench/{load, peers, report, hoststat, wire} →
+// engine → {platform, errpolicy} → batch, with engine/pconn on engine, and
+// each comparison, plotting and histogram library in its one package:
+// gnet and x/net in bench/peers (x/net's ipv4 in engine/pconn too, for its
+// message type), gonum in bench/report, HdrHistogram in bench/wire and
+// bench/load.
 func TestImportGraph(t *testing.T) {
 	gotool, err := exec.LookPath("go")
 	if err != nil {
@@ -32,10 +35,22 @@ func TestImportGraph(t *testing.T) {
 		"platform/platformtest": {"batch", "platform"}, // imported by tests only
 		"engine":                {"batch", "errpolicy", "platform"},
 		"engine/pconn":          {"engine"},
-		"bench":                 {"batch", "engine"},
-		"cmd/udpbench":          {"bench"},
+		"bench":                 {"engine", "bench/wire", "bench/hoststat", "bench/load", "bench/peers", "bench/report"},
+		"bench/report":          {"bench/hoststat"},
+		"bench/peers":           {"engine", "bench/wire"},
+		"bench/load":            {"bench/wire"},
+		"bench/hoststat":        {},
+		"bench/wire":            {},
+		"cmd/udpbench":          {"bench", "bench/wire", "bench/load", "bench/peers", "bench/report"},
 	}
-	thirdParty := []string{"github.com/panjf2000/gnet", "golang.org/x/net", "gonum.org/", "github.com/HdrHistogram/"}
+	// Each comparison, plotting and histogram library has its own packages:
+	// the only ones that may import it.
+	thirdParty := map[string][]string{
+		"github.com/panjf2000/gnet": {"bench/peers"},
+		"golang.org/x/net":          {"bench/peers"},
+		"gonum.org/":                {"bench/report"},
+		"github.com/HdrHistogram/":  {"bench/wire", "bench/load"},
+	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
 		pkg := strings.TrimPrefix(f[0], mod)
@@ -57,9 +72,9 @@ func TestImportGraph(t *testing.T) {
 			if pkg == "engine/pconn" && imp == "golang.org/x/net/ipv4" {
 				continue // for ipv4.Message in ReadBatch, which quic-go probes for
 			}
-			for _, tp := range thirdParty {
-				if strings.HasPrefix(imp, tp) && pkg != "bench" {
-					t.Errorf("%s imports %s: only bench may", pkg, imp)
+			for prefix, owners := range thirdParty {
+				if strings.HasPrefix(imp, prefix) && !slices.Contains(owners, pkg) {
+					t.Errorf("%s imports %s: only %s may", pkg, imp, strings.Join(owners, ", "))
 				}
 			}
 		}

@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/report"
 )
 
 // compareDoc is the help of "udpbench compare" (commandDocs["compare"]).
@@ -77,8 +80,8 @@ command line.`,
 
 func runCompare(args []string) int {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	receivers := fs.String("receivers", strings.Join(bench.DefaultReceivers(), ","), "compare the receivers in the comma-separated `LIST`, in that order (known: "+strings.Join(bench.ReceiverNames(), ", ")+")")
-	sizes := fs.String("sizes", "64,512,1400", fmt.Sprintf("compare at every UDP payload size in the comma-separated `LIST`, in bytes, each 1..%d", bench.MaxSize))
+	receivers := fs.String("receivers", strings.Join(peers.DefaultReceivers(), ","), "compare the receivers in the comma-separated `LIST`, in that order (known: "+strings.Join(peers.ReceiverNames(), ", ")+")")
+	sizes := fs.String("sizes", "64,512,1400", fmt.Sprintf("compare at every UDP payload size in the comma-separated `LIST`, in bytes, each 1..%d", load.MaxSize))
 	rate := fs.Float64("rate", 0, "send `N` datagrams per second in every trial; 0 = as fast as the sender can")
 	duration := fs.Duration("duration", bench.DefaultCompareDuration, "run the sender for `DURATION` in each trial")
 	reps := fs.Int("reps", bench.DefaultRepetitions, "run `N` trials per receiver and size; the table shows their median")
@@ -162,7 +165,7 @@ func runCompare(args []string) int {
 	if len(rep.Trials) > 0 {
 		status = writeReport("compare", rep, *asJSON)
 		if *out != "" {
-			if err := bench.SaveChart(*out, rep); err != nil {
+			if err := report.SaveChart(*out, rep); err != nil {
 				fmt.Fprintf(os.Stderr, "udpbench compare: %v\n", err)
 				status = exitError
 			} else if !*quiet {
@@ -173,15 +176,15 @@ func runCompare(args []string) int {
 	return max(status, runStatus("compare", runErr))
 }
 
-// report is what compare and zeroloss print: as text, or as JSON.
-type report interface {
+// printable is what compare and zeroloss print: as text, or as JSON.
+type printable interface {
 	WriteJSON(w io.Writer) error
 	WriteText(w io.Writer) error
 }
 
 // writeReport prints rep on standard output and returns the exit status:
 // exitError (the error on one line on standard error) if it could not.
-func writeReport(name string, rep report, asJSON bool) int {
+func writeReport(name string, rep printable, asJSON bool) int {
 	write := rep.WriteText
 	if asJSON {
 		write = rep.WriteJSON
@@ -211,7 +214,7 @@ func runStatus(name string, err error) int {
 // one-line usage error of the command name and returns an error.
 func trialFlags(fs *flag.FlagSet) (finish func(name string) (bench.TrialSetup, error)) {
 	loops := fs.Int("loops", 1, "run `N` event loops (sockets with SO_REUSEPORT) in each receiver")
-	batch := fs.Int("batch", bench.DefaultTrialBatch, fmt.Sprintf("the sender sends at most `N` datagrams per sendmmsg call, 1..%d (with GSO, up to 64 per super-packet)", bench.MaxBatch))
+	batch := fs.Int("batch", bench.DefaultTrialBatch, fmt.Sprintf("the sender sends at most `N` datagrams per sendmmsg call, 1..%d (with GSO, up to 64 per super-packet)", load.MaxBatch))
 	rcvbuf := fs.Int("rcvbuf", bench.DefaultRecvBuffer, "every receiver asks for a socket receive buffer (SO_RCVBUF) of `BYTES`")
 	noGSO := fs.Bool("no-gso", false, "send one datagram per sendmmsg slot instead of UDP GSO super-packets")
 	pin := fs.Bool("pin", false, "Linux: run the sender on this process's first CPU and every thread of this process (the receivers) on its second")
@@ -224,8 +227,8 @@ func trialFlags(fs *flag.FlagSet) (finish func(name string) (bench.TrialSetup, e
 		switch {
 		case *loops < 1:
 			return fail("--loops %d: want at least 1", *loops)
-		case *batch < 1 || *batch > bench.MaxBatch:
-			return fail("--batch %d: want 1..%d", *batch, bench.MaxBatch)
+		case *batch < 1 || *batch > load.MaxBatch:
+			return fail("--batch %d: want 1..%d", *batch, load.MaxBatch)
 		case *rcvbuf < 1:
 			return fail("--rcvbuf %d: want at least 1", *rcvbuf)
 		}
@@ -259,8 +262,8 @@ func parseNames(s string) ([]string, error) {
 		if n == "" {
 			return nil, errors.New("an empty name")
 		}
-		if !slices.Contains(bench.ReceiverNames(), n) {
-			return nil, fmt.Errorf("unknown receiver %q (receivers: %s)", n, strings.Join(bench.ReceiverNames(), ", "))
+		if !slices.Contains(peers.ReceiverNames(), n) {
+			return nil, fmt.Errorf("unknown receiver %q (receivers: %s)", n, strings.Join(peers.ReceiverNames(), ", "))
 		}
 		for _, m := range names {
 			if m == n {
@@ -280,8 +283,8 @@ func parseSizes(s string) ([]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a whole number", f)
 		}
-		if n < 1 || n > bench.MaxSize {
-			return nil, fmt.Errorf("%d is outside 1..%d", n, bench.MaxSize)
+		if n < 1 || n > load.MaxSize {
+			return nil, fmt.Errorf("%d is outside 1..%d", n, load.MaxSize)
 		}
 		for _, m := range sizes {
 			if m == n {
@@ -296,7 +299,7 @@ func parseSizes(s string) ([]int, error) {
 // checkChartPath checks, before a long run, that a chart can be written to
 // path: a .svg or .png name in an existing directory.
 func checkChartPath(path string) error {
-	if _, err := bench.ChartFormat(path); err != nil {
+	if _, err := report.ChartFormat(path); err != nil {
 		return errors.New("want a file name ending in .svg or .png")
 	}
 	dir := filepath.Dir(path)
@@ -315,7 +318,7 @@ func compareProgress(w io.Writer, terminal bool) func(bench.Progress) {
 		left := fmt.Sprintf("%s elapsed, ~%s left", p.Elapsed.Round(time.Second), p.Remaining.Round(time.Second))
 		if d := p.Done; d != nil {
 			line := fmt.Sprintf("%s: %s datagrams/s of %s offered, loss %.2f%% (kernel %.2f%%, app %.2f%%), CPU %.0f%%; %s",
-				head, bench.FormatRate(d.RatePPS), bench.FormatRate(d.OfferedPPS), d.LossPercent,
+				head, report.FormatRate(d.RatePPS), report.FormatRate(d.OfferedPPS), d.LossPercent,
 				d.Percent(d.KernelDrops), d.Percent(d.AppLoss), d.CPUPercent, left)
 			if terminal {
 				fmt.Fprint(w, "\r\x1b[K")
@@ -331,7 +334,7 @@ func compareProgress(w io.Writer, terminal bool) func(bench.Progress) {
 			loss = 100 * float64(p.KernelDrops) / float64(n)
 		}
 		fmt.Fprintf(w, "\r\x1b[K%s: %s datagrams/s, loss %.2f%% so far, %s; %s",
-			head, bench.FormatRate(p.Rate), loss, p.TrialElapsed.Round(time.Second), left)
+			head, report.FormatRate(p.Rate), loss, p.TrialElapsed.Round(time.Second), left)
 	}
 }
 
@@ -377,7 +380,7 @@ func runCompareEcho(fs *flag.FlagSet, given map[string]bool, finish func(string)
 	if !quiet {
 		progress = func(t bench.EchoTrial) {
 			fmt.Fprintf(os.Stderr, "%-7s rep %d: %s answered/s of %s sent, loss %.2f%%, p50 %v p99 %v, server CPU %.0f%% (%v/request)\n",
-				t.Server, t.Rep, bench.FormatRate(t.Client.AnsweredPPS), bench.FormatRate(t.Client.SentPPS),
+				t.Server, t.Rep, report.FormatRate(t.Client.AnsweredPPS), report.FormatRate(t.Client.SentPPS),
 				t.Client.LossPercent, t.Client.P50, t.Client.P99, t.CPUPercent, t.CPUPerRequest)
 		}
 	}

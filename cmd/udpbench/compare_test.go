@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/peers"
 )
 
 // captureRun runs a command function in this process with its standard
@@ -97,7 +97,7 @@ func TestCompareZerolossBadFlags(t *testing.T) {
 // default.
 func TestCompareZerolossHelp(t *testing.T) {
 	for cmd, want := range map[string][]string{
-		"compare": {"--receivers LIST", "(default " + strings.Join(bench.DefaultReceivers(), ",") + ")", "--sizes LIST", "(default 64,512,1400)",
+		"compare": {"--receivers LIST", "(default " + strings.Join(peers.DefaultReceivers(), ",") + ")", "--sizes LIST", "(default 64,512,1400)",
 			"--rate N", "--drain N", "--duration DURATION", "(default 5s)", "--reps N", "(default 3)", "--quick", "--loops N", "(default 1)",
 			"--batch N", "(default 1024)", "--rcvbuf BYTES", "(default 4194304)", "--no-gso", "--pin", "--json", "--out FILE",
 			"--quiet", "--sender PATH"},

@@ -7,14 +7,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
-	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/report"
 )
 
 // echoDoc and rrDoc are the help of "udpbench echo" and "udpbench rr".
@@ -83,7 +84,7 @@ type echoSummary struct {
 func runEcho(args []string) int {
 	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
 	listen := fs.String("listen", "udp://127.0.0.1:9000", "address to answer on: udp://host:port, udp4://, udp6://")
-	server := fs.String("server", "udprx", fmt.Sprintf("echo loop to run: one of %v", bench.EchoServerNames()))
+	server := fs.String("server", "udprx", fmt.Sprintf("echo loop to run: one of %v", peers.EchoServerNames()))
 	loops := fs.Int("loops", 0, "event loops (sockets with SO_REUSEPORT); 0 = one per CPU for udprx, 1 for the others")
 	rcvbuf := fs.Int("rcvbuf", 4<<20, "socket receive buffer (SO_RCVBUF) to request, bytes; 0 = system default")
 	duration := fs.Duration("duration", 0, "how long to answer; 0 = until SIGINT/SIGTERM")
@@ -110,7 +111,7 @@ func runEcho(args []string) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	s, err := bench.NewEchoServer(*server, bench.RecvConfig{
+	s, err := peers.NewEchoServer(*server, peers.RecvConfig{
 		Listen: *listen, Loops: *loops, RecvBuffer: *rcvbuf, Logger: logger,
 	})
 	if err != nil {
@@ -154,7 +155,7 @@ func runEcho(args []string) int {
 	return exitOK
 }
 
-func echoSummarise(name string, s bench.Receiver, listen string, start time.Time) echoSummary {
+func echoSummarise(name string, s peers.Receiver, listen string, start time.Time) echoSummary {
 	c := s.Counts()
 	sum := echoSummary{
 		Server: name, Backend: c.Backend, Listen: listen,
@@ -182,42 +183,27 @@ func printEchoSummary(s echoSummary, asJSON bool) {
 
 func runRR(args []string) int {
 	fs := flag.NewFlagSet("rr", flag.ContinueOnError)
-	to := fs.String("to", "", "the echo server, `HOST:PORT`")
-	rate := fs.Float64("rate", 0, "requests per second over all flows; 0 = closed loop (one outstanding request per flow)")
-	size := fs.Int("size", bench.DefaultSize, fmt.Sprintf("request payload in bytes, %d..%d", bench.HeaderSize, bench.MaxSize))
-	flows := fs.Int("flows", 1, "client sockets, each connected to the server")
-	duration := fs.Duration("duration", 5*time.Second, "how long to send requests")
-	timeout := fs.Duration("timeout", bench.DefaultRRTimeout, "how long a request may wait for its answer")
-	batch := fs.Int("batch", bench.DefaultRRBatch, "paced: the most requests per send call")
-	gso := fs.Bool("gso", false, "paced, Linux: send requests as UDP GSO super-packets")
-	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
+	command := load.DefineRRFlags(fs)
 	if code, ok := parseFlags(fs, args, "rr"); !ok {
 		return code
 	}
-	switch {
-	case *to == "":
-		return usageError("rr", "--to is required")
-	case *rate < 0 || math.IsNaN(*rate) || math.IsInf(*rate, 0):
-		return usageError("rr", "--rate %v: want a number, 0 or more", *rate)
-	case *duration <= 0:
-		return usageError("rr", "--duration %v: want more than 0", *duration)
-	case *timeout <= 0:
-		return usageError("rr", "--timeout %v: want more than 0", *timeout)
+	c, err := command()
+	if err != nil {
+		return usageError("rr", "%v", err)
 	}
-	cfg := bench.RRConfig{To: *to, Rate: *rate, Size: *size, Flows: *flows, Duration: *duration,
-		Timeout: *timeout, Batch: *batch, GSO: *gso}
+	cfg := c.Config
 	if err := cfg.Validate(); err != nil {
 		return usageError("rr", "%v", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	st, err := bench.RR(ctx, cfg)
-	if *asJSON {
+	st, err := load.RR(ctx, cfg)
+	if c.JSON {
 		json.NewEncoder(os.Stdout).Encode(st)
 	} else {
 		fmt.Printf("%s, %d flows, %d-byte requests: sent %d, answered %d, unanswered %d (%.3f%%) in %.3fs (%s answered/s); RTT p50 %v p90 %v p99 %v p99.9 %v max %v\n",
 			st.Mode, st.Flows, st.Size, st.Sent, st.Answered, st.Unanswered, st.LossPercent, st.Seconds,
-			bench.FormatRate(st.AnsweredPPS), st.P50, st.P90, st.P99, st.P999, st.Max)
+			report.FormatRate(st.AnsweredPPS), st.P50, st.P90, st.P99, st.P999, st.Max)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "udpbench rr: %v\n", err)

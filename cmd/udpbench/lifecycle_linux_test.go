@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/load"
 )
 
 // These tests stop a running `udpbench recv` as systemd or a user at a
@@ -33,7 +33,7 @@ func TestRecvSIGTERMUnderLoad(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const count = 100_000 // 2 s at 50k/s
-	st, err := bench.Send(ctx, bench.SendConfig{To: p.addr.String(), Rate: 50_000, Count: count, Flows: 2}, nil)
+	st, err := load.Send(ctx, load.SendConfig{To: p.addr.String(), Rate: 50_000, Count: count, Flows: 2}, nil)
 	if err != nil || st.Datagrams != count {
 		t.Fatalf("Send: %d datagrams sent, %v: want %d, no error", st.Datagrams, err, count)
 	}
@@ -143,7 +143,10 @@ func TestRecvStopTimeout(t *testing.T) {
 	if s, ok := sum["stop_seconds"].(float64); !ok || s < 1 || s >= slowStop.Seconds() {
 		t.Errorf("stop_seconds %v: want about 1 (the --stop-timeout), under %v", sum["stop_seconds"], slowStop)
 	}
-	if !p.hasLine("deadline exceeded") {
+	// Either the engine's Shutdown reports its ctx's deadline, or, when the
+	// traced process is slow to get there (a loaded machine), udpbench's
+	// own wait for the receiver ends first: both name the timeout.
+	if !p.hasLine("deadline exceeded") && !p.hasLine("did not stop within --stop-timeout") {
 		t.Errorf("stderr does not name the timeout:\n%s", strings.Join(p.lines(), "\n"))
 	}
 }

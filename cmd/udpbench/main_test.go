@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/wire"
 )
 
 // TestUdpbench builds the udpbench binary once and runs it as a user would.
@@ -267,7 +268,7 @@ func newListener(t *testing.T) *listener {
 			if err != nil {
 				return
 			}
-			if _, ok := bench.ParseHeader(buf[:n]); ok {
+			if _, ok := wire.ParseHeader(buf[:n]); ok {
 				l.count.Add(1)
 				select {
 				case l.news <- struct{}{}:
@@ -302,7 +303,7 @@ func (l *listener) waitFor(t *testing.T, n int64) int64 {
 // closed socket for its address).
 func TestRecvEveryReceiver(t *testing.T) {
 	bin := buildUdpbench(t)
-	for _, name := range bench.ReceiverNames() {
+	for _, name := range peers.ReceiverNames() {
 		t.Run(name, func(t *testing.T) {
 			r := runBin(t, bin, "recv", "--receiver", name, "--listen", "udp://127.0.0.1:0", "--duration", "200ms", "--json")
 			if r.status != 0 {

@@ -15,7 +15,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/peers"
+	"github.com/udprx/udprx/bench/wire"
 )
 
 // recvSummary is the stable JSON interface of `udpbench recv --json`.
@@ -41,13 +42,13 @@ type recvSummary struct {
 	// Latency is what the udpbench headers in the payloads told: loss,
 	// reordering, jitter, one-way latency (udprx receiver, unless
 	// --no-latency); absent otherwise.
-	Latency *bench.LatencySummary `json:"latency,omitempty"`
+	Latency *wire.LatencySummary `json:"latency,omitempty"`
 }
 
 func runRecv(args []string) int {
 	fs := flag.NewFlagSet("recv", flag.ContinueOnError)
 	listen := fs.String("listen", "udp://127.0.0.1:9000", "address to receive on: udp://host:port, udp4://, udp6://")
-	receiver := fs.String("receiver", "udprx", fmt.Sprintf("receive loop to run: one of %v", bench.ReceiverNames()))
+	receiver := fs.String("receiver", "udprx", fmt.Sprintf("receive loop to run: one of %v", peers.ReceiverNames()))
 	loops := fs.Int("loops", 0, "event loops (sockets with SO_REUSEPORT); 0 = one per CPU for udprx, 1 for the others")
 	batchSize := fs.Int("batch", 0, "datagrams per read; 0 = the receiver's default (64)")
 	bufSize := fs.Int("bufsize", 0, "bytes per datagram buffer; 0 = default (2048)")
@@ -89,13 +90,13 @@ func runRecv(args []string) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	r, err := bench.NewReceiver(*receiver, bench.RecvConfig{
+	r, err := peers.NewReceiver(*receiver, peers.RecvConfig{
 		Listen: *listen, Loops: *loops, BatchSize: *batchSize, BufSize: *bufSize,
 		RecvBuffer: *rcvbuf, Portable: *portable, Logger: logger,
 		PinCPU: *pinCPU, IncomingCPU: *incomingCPU,
 		Track: *receiver == "udprx" && !*noLatency,
 	})
-	if errors.Is(err, bench.ErrConfig) {
+	if errors.Is(err, peers.ErrConfig) {
 		return usageError("recv", "%v", err)
 	}
 	if err != nil {
@@ -202,10 +203,10 @@ type runEnd struct {
 
 // watch prints one progress line a second until Run returns, a signal
 // arrives or expired fires.
-func watch(done <-chan error, sigs <-chan os.Signal, expired <-chan time.Time, r bench.Receiver, start time.Time, w io.Writer) runEnd {
+func watch(done <-chan error, sigs <-chan os.Signal, expired <-chan time.Time, r peers.Receiver, start time.Time, w io.Writer) runEnd {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	var prev bench.RecvCounts
+	var prev peers.RecvCounts
 	prevAt := start
 	for {
 		select {
@@ -246,7 +247,7 @@ const stopGrace = time.Second
 // ends after timeout and waits for Stop and for Run (whose result arrives
 // on done) to return. It gives up on Run once Stop has failed for lack of
 // time, and returns at once when a signal arrives on sigs.
-func stopReceiver(r bench.Receiver, done <-chan error, sigs <-chan os.Signal, timeout time.Duration) (o stopOutcome) {
+func stopReceiver(r peers.Receiver, done <-chan error, sigs <-chan os.Signal, timeout time.Duration) (o stopOutcome) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	begin := time.Now()
@@ -306,7 +307,7 @@ func printRecvSummary(sum recvSummary, asJSON bool) {
 	}
 }
 
-func summarise(name string, r bench.Receiver, start time.Time, stopSeconds float64) recvSummary {
+func summarise(name string, r peers.Receiver, start time.Time, stopSeconds float64) recvSummary {
 	c := r.Counts()
 	s := recvSummary{
 		Receiver: name, Backend: c.Backend, Listen: r.Addr().String(),

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/udprx/udprx/bench"
+	"github.com/udprx/udprx/bench/load"
+	"github.com/udprx/udprx/bench/peers"
 )
 
 // zerolossDoc is the help of "udpbench zeroloss" (commandDocs["zeroloss"]).
@@ -44,8 +46,8 @@ measured; 2 for a bad command line.`,
 
 func runZeroloss(args []string) int {
 	fs := flag.NewFlagSet("zeroloss", flag.ContinueOnError)
-	receiver := fs.String("receiver", bench.DefaultZeroLossReceiver, fmt.Sprintf("test the receiver `NAME`: one of %s", strings.Join(bench.ReceiverNames(), ", ")))
-	size := fs.Int("size", bench.DefaultSize, fmt.Sprintf("UDP payload of every datagram, `BYTES`, 1..%d", bench.MaxSize))
+	receiver := fs.String("receiver", bench.DefaultZeroLossReceiver, fmt.Sprintf("test the receiver `NAME`: one of %s", strings.Join(peers.ReceiverNames(), ", ")))
+	size := fs.Int("size", load.DefaultSize, fmt.Sprintf("UDP payload of every datagram, `BYTES`, 1..%d", load.MaxSize))
 	trial := fs.Duration("trial", bench.DefaultZeroLossTrial, "run the sender for `DURATION` in each trial")
 	threshold := fs.Float64("threshold", 0, "a trial passes with a loss of at most `PERCENT` of the datagrams offered, 0..100")
 	maxTrials := fs.Int("max-trials", bench.DefaultZeroLossTrials, "run at most `N` trials, the first included")
@@ -60,10 +62,10 @@ func runZeroloss(args []string) int {
 	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	switch {
-	case !slices.Contains(bench.ReceiverNames(), *receiver):
-		return usageError("zeroloss", "--receiver %q: unknown (receivers: %v)", *receiver, bench.ReceiverNames())
-	case *size < 1 || *size > bench.MaxSize:
-		return usageError("zeroloss", "--size %d: want 1..%d", *size, bench.MaxSize)
+	case !slices.Contains(peers.ReceiverNames(), *receiver):
+		return usageError("zeroloss", "--receiver %q: unknown (receivers: %v)", *receiver, peers.ReceiverNames())
+	case *size < 1 || *size > load.MaxSize:
+		return usageError("zeroloss", "--size %d: want 1..%d", *size, load.MaxSize)
 	case *trial <= 0:
 		return usageError("zeroloss", "--trial %v: want more than 0", *trial)
 	case !finite(*threshold) || *threshold < 0 || *threshold > 100:
