@@ -30,7 +30,7 @@ func (f *fakeReceiver) run(_ context.Context, rate float64) (report.TrialResult,
 	}
 	received := min(offered, f.capacity)
 	res := report.TrialResult{Rate: rate, OfferedPPS: offered, RatePPS: received}
-	res.Loss = hoststat.AttributeLoss(uint64(offered), uint64(received), uint64(offered-received))
+	res.Loss = hoststat.AttributeLoss(uint64(offered), uint64(received), uint64(offered-received), 1)
 	res.LossPercent = res.Loss.Percent(res.Loss.Total())
 	return res, nil
 }

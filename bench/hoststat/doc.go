@@ -8,7 +8,7 @@
 //	// ... the trial ...
 //	after, _ := hoststat.ProcessCPU()
 //	sock, err := hoststat.ReadSocketStats(port) // Linux; elsewhere errors.ErrUnsupported
-//	loss := hoststat.AttributeLoss(offered, received, sock.Drops)
+//	loss := hoststat.AttributeLoss(offered, received, sock.Drops, 1)
 //	fmt.Printf("%.0f%% CPU, %d kernel drops\n", hoststat.CPUPercent(after-before, wall), loss.KernelDrops)
 //
 // Files: measure.go (the parsers and the seam), measure_linux.go and

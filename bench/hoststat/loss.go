@@ -10,10 +10,17 @@ type Loss struct {
 	// Received the number the receiver counted.
 	Offered  uint64 `json:"offered"`
 	Received uint64 `json:"received"`
-	// KernelDrops is the receiving socket's own drop counter (the kernel's
-	// sk_drops: a full receive buffer, mostly), capped at Offered −
-	// Received.
+	// KernelDrops is the datagrams the receiving socket's own drop
+	// counter stands for (the kernel's sk_drops: a full receive buffer,
+	// mostly), capped at Offered − Received. On a socket with UDP GRO the
+	// kernel counts a dropped coalesced read once, however many datagrams
+	// it held: each counted drop then stands for up to the sender's
+	// segments per super-packet (see AttributeLoss), and KernelDropUnits
+	// has the count as the kernel gave it.
 	KernelDrops uint64 `json:"kernel_drops"`
+	// KernelDropUnits is the socket's drop counter as read: datagrams,
+	// or with GRO, coalesced reads.
+	KernelDropUnits uint64 `json:"kernel_drop_units"`
 	// AppLoss is Offered − Received − KernelDrops: datagrams accepted from
 	// the sender that the receiver neither counted nor saw dropped at its
 	// socket. On loopback that is what was still queued when the receiver
@@ -27,15 +34,21 @@ type Loss struct {
 }
 
 // AttributeLoss splits the shortfall offered − received between the
-// socket's measured drops and the rest.
-func AttributeLoss(offered, received, socketDrops uint64) Loss {
-	l := Loss{Offered: offered, Received: received}
+// socket's measured drops and the rest. perDrop is how many datagrams one
+// counted drop may stand for: 1, or on a socket with UDP GRO fed by a GSO
+// sender, the sender's segments per super-packet, since the kernel counts
+// a dropped coalesced read once. The kernel's share is then exact in
+// reads but a bound in datagrams: the shortfall up to socketDrops ×
+// perDrop is the kernel's, which is right when, as for the engine, the
+// receiver itself loses nothing it read.
+func AttributeLoss(offered, received, socketDrops, perDrop uint64) Loss {
+	l := Loss{Offered: offered, Received: received, KernelDropUnits: socketDrops}
 	if received >= offered {
 		l.Unexpected = received - offered
 		return l
 	}
 	lost := offered - received
-	l.KernelDrops = min(socketDrops, lost)
+	l.KernelDrops = min(socketDrops*max(perDrop, 1), lost)
 	l.AppLoss = lost - l.KernelDrops
 	return l
 }

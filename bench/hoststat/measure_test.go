@@ -92,18 +92,27 @@ func TestAttributeLoss(t *testing.T) {
 	for _, tc := range []struct {
 		name                      string
 		offered, received, drops  uint64
+		perDrop                   uint64
 		kernel, app, unexpected   uint64
 		wantPercent, wantKernelPc float64
 	}{
-		{"no loss", 100, 100, 0, 0, 0, 0, 0, 0},
-		{"all at the socket", 100, 80, 20, 20, 0, 0, 20, 20},
-		{"part unaccounted", 100, 80, 15, 15, 5, 0, 20, 15},
-		{"socket counter above the shortfall", 100, 90, 50, 10, 0, 0, 10, 10},
-		{"more received than offered", 100, 103, 0, 0, 0, 3, 0, 0},
-		{"nothing offered", 0, 0, 4, 0, 0, 0, 0, 0},
+		{"no loss", 100, 100, 0, 1, 0, 0, 0, 0, 0},
+		{"all at the socket", 100, 80, 20, 1, 20, 0, 0, 20, 20},
+		{"part unaccounted", 100, 80, 15, 1, 15, 5, 0, 20, 15},
+		{"socket counter above the shortfall", 100, 90, 50, 1, 10, 0, 0, 10, 10},
+		{"more received than offered", 100, 103, 0, 1, 0, 0, 3, 0, 0},
+		{"nothing offered", 0, 0, 4, 1, 0, 0, 0, 0, 0},
+		// GRO: 2 coalesced reads of up to 64 datagrams dropped; 100 lost.
+		{"gro reads stand for their segments", 1000, 900, 2, 64, 100, 0, 0, 10, 10},
+		// GRO: 1 read dropped cannot account for 100.
+		{"gro bound below the shortfall", 1000, 900, 1, 64, 64, 36, 0, 10, 6.4},
+		{"perDrop 0 counts as 1", 100, 90, 5, 0, 5, 5, 0, 10, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := AttributeLoss(tc.offered, tc.received, tc.drops)
+			l := AttributeLoss(tc.offered, tc.received, tc.drops, tc.perDrop)
+			if l.KernelDropUnits != tc.drops {
+				t.Errorf("KernelDropUnits %d, want the counter as read, %d", l.KernelDropUnits, tc.drops)
+			}
 			if l.KernelDrops != tc.kernel || l.AppLoss != tc.app || l.Unexpected != tc.unexpected {
 				t.Errorf("got %+v", l)
 			}

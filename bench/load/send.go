@@ -29,6 +29,13 @@ const (
 	// MaxSize is the largest UDP payload over IPv4: 65535 minus the
 	// 20-byte IPv4 and 8-byte UDP headers.
 	MaxSize = 65507
+	// GSOSegments is the most segments the sender puts in one GSO
+	// super-packet. The kernel refuses more than UDP_MAX_SEGMENTS with
+	// EINVAL (udp_send_skb in net/ipv4/udp.c); that is 64 up to Linux
+	// 6.10 and 128 from 6.11, so 64 works on every kernel with
+	// UDP_SEGMENT (4.18 on). A receiver with UDP GRO on loopback reads
+	// each super-packet, up to MaxSize bytes, as one coalesced read.
+	GSOSegments = 64
 	// MaxBatch is the most datagrams one send call may carry: the kernel's
 	// UIO_MAXIOV (1024), the cap sendmmsg puts on its vector.
 	MaxBatch = 1024

@@ -13,11 +13,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// maxGSOSegments is the most segments sent in one GSO super-packet. The
-// kernel refuses more than UDP_MAX_SEGMENTS with EINVAL (udp_send_skb in
-// net/ipv4/udp.c); that is 64 up to Linux 6.10 and 128 from 6.11, so 64 works
-// on every kernel with UDP_SEGMENT (4.18 on).
-const maxGSOSegments = 64
+// maxGSOSegments is GSOSegments, under the name this file has always used.
+const maxGSOSegments = GSOSegments
 
 // sendBuffer is the SO_SNDBUF asked for on every flow's socket (the kernel
 // caps it at net.core.wmem_max): room for several batches of GSO

@@ -44,7 +44,7 @@ func syntheticReport() CompareReport {
 				f := []float64{0.9, 1, 1.2}[rep-1]
 				rate := float64(i+1) * float64(size) * 1000 * f
 				tr := TrialResult{Receiver: name, Backend: name + "/b", Size: size, Rep: rep, RatePPS: rate, Gbps: rate * float64(size) * 8 / 1e9, OfferedPPS: 2e6, CPUPercent: 50 + float64(rep)}
-				tr.Loss = hoststat.AttributeLoss(1000, 900, 60)
+				tr.Loss = hoststat.AttributeLoss(1000, 900, 60, 1)
 				tr.LossPercent = tr.Percent(tr.Total())
 				tr.SenderErrors = 1
 				trials = append(trials, tr)
