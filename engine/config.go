@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"reflect"
 	"runtime"
@@ -251,6 +252,7 @@ type Config struct {
 	listen  func(network, address string, opts platform.Options) (platform.Receiver, error)
 	clock   errpolicy.Clock
 	policy  *errpolicy.Table
+	jitter  func() float64 // the backoff schedules' jitter, in [0, 1)
 	started func(loop int) // called as each loop starts reading
 }
 
@@ -381,8 +383,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.clock == nil {
 		c.clock = errpolicy.SystemClock()
 	}
+	if c.jitter == nil {
+		c.jitter = rand.Float64
+	}
 	if c.policy == nil {
-		c.policy = errpolicy.Host
+		c.policy = errpolicy.Host()
 	}
 	return c, nil
 }

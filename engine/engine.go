@@ -471,7 +471,7 @@ func (e *Engine) supervise(l *loop) {
 				e.fail(fmt.Errorf("udprx: giving up after %d restarts in a row: %w", l.escalations, err))
 				return
 			}
-			delay := rb.Next()
+			delay := rb.NextWith(e.cfg.jitter())
 			e.loopExit(LoopExit{Loop: l.id, Err: err, Restart: true, Restarts: l.escalations, Delay: delay})
 			e.log.Log(context.Background(), l.warnLevel(), "receive loop ended: re-opening its socket",
 				"loop", l.id, "addr", e.addr.String(), "err", err, "delay", delay, "restarts", l.escalations)

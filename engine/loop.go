@@ -553,7 +553,7 @@ func (l *loop) onPanic(pe *PanicError) error {
 		}
 	}
 	if l.panicRun > 1 {
-		l.pause(l.panicBackoff.Next())
+		l.pause(l.panicBackoff.NextWith(l.e.cfg.jitter()))
 	}
 	return nil
 }
@@ -615,7 +615,7 @@ func (l *loop) onError(err error) error {
 	case errpolicy.Retry, errpolicy.Count, errpolicy.Wait:
 		return nil
 	case errpolicy.Backoff:
-		l.pause(l.backoff.Next())
+		l.pause(l.backoff.NextWith(l.e.cfg.jitter()))
 		return nil
 	case errpolicy.Fatal:
 		if d.Verdict == errpolicy.Fatal {
@@ -627,7 +627,7 @@ func (l *loop) onError(err error) error {
 		if err := l.escalate(l.fail(v, err)); err != nil {
 			return err
 		}
-		l.pause(l.backoff.Next())
+		l.pause(l.backoff.NextWith(l.e.cfg.jitter()))
 		return nil
 	default: // Stop, and anything a newer policy adds
 		return l.fail(v, err)

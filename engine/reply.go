@@ -208,7 +208,7 @@ func (l *loop) send(o *batch.Out) {
 		case errpolicy.Backoff:
 			l.m.sendDrop(d.Label, k)
 			head += k
-			delay := l.sendBackoff.Next()
+			delay := l.sendBackoff.NextWith(l.e.cfg.jitter())
 			l.m.backoff.Add(delay.Seconds())
 			select {
 			case <-l.e.cfg.clock.After(delay):
