@@ -95,8 +95,8 @@ type Config struct {
 	// loop, in bytes. 0 keeps the system default. On Linux the request is
 	// made with SO_RCVBUFFORCE first, so root may exceed
 	// net.core.rmem_max; what was granted is in Stats and, when it is less
-	// than asked, logged once. Above platform.MaxRecvBuffer (2^31-1:
-	// SO_RCVBUF is a C int) New fails rather than let the value be cut.
+	// than asked, logged once. Above 2^31-1 (SO_RCVBUF is a C
+	// int) New fails rather than let the value be cut.
 	RecvBuffer int
 
 	// ReadBudget is the most batches a loop reads per wake-up before it
@@ -160,8 +160,13 @@ type Config struct {
 	IncomingCPU bool
 
 	// Portable selects the portable backend (one blocking read per
-	// datagram through package net) even where a native one exists.
-	// It is for comparison and testing.
+	// datagram through package net, as on systems without a native one)
+	// even where a native one exists. It is a supported option, kept for
+	// comparison: udpbench measures the native backend against it
+	// (udpbench recv -portable), and it shows what the engine does where
+	// no native backend exists. It costs throughput and cannot steer by
+	// CPU (IncomingCPU); LoopStats.Socket says which per-datagram options
+	// it granted, and its Backend is "portable".
 	Portable bool
 
 	// ReplySize is the size of one send slot in bytes: the longest
@@ -423,19 +428,3 @@ func parseAddr(s string) (network, address string, err error) {
 	}
 	return scheme, rest, nil
 }
-
-// Errors for errors.Is: from New (ErrAddrInUse also for UDP), and
-// ErrPathLost from a running loop.
-var (
-	// ErrAddrInUse: another process is serving the socket path (or is
-	// starting on it and holds PATH.lock); for a UDP Addr, another socket
-	// is bound to the address (see Config.SharePort).
-	ErrAddrInUse = platform.ErrAddrInUse
-	// ErrNotSocket: something other than a socket (a file, directory,
-	// symlink, FIFO) is at the socket path; it was left untouched.
-	ErrNotSocket = platform.ErrNotSocket
-	// ErrPathLost: the socket file of a running engine was removed or
-	// replaced from outside; its loop ended (LoopExit.Err wraps it) and
-	// the socket is re-created at the path.
-	ErrPathLost = platform.ErrPathLost
-)

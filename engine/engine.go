@@ -150,7 +150,7 @@ func (e *Engine) probePort() error {
 		return nil // a malformed address fails in the bind, naming itself
 	}
 	if err := platform.ProbeUnshared(e.network, e.address); errors.Is(err, platform.ErrAddrInUse) {
-		return fmt.Errorf("udprx: listen %s: %d loops would share the port with sockets already bound to it (set Config.SharePort to share it on purpose): %w", e.cfg.Addr, e.cfg.Loops, err)
+		return fmt.Errorf("udprx: listen %s: %d loops would share the port with sockets already bound to it (set Config.SharePort to share it on purpose): %w", e.cfg.Addr, e.cfg.Loops, platformError(err))
 	}
 	return nil
 }
@@ -201,7 +201,7 @@ func (e *Engine) open(i int) (platform.Receiver, error) {
 	if len(e.cfg.Sockets) == 0 {
 		r, err := e.cfg.listen(e.network, e.address, e.socketOptions())
 		if err != nil {
-			return nil, fmt.Errorf("udprx: listen %s (loop %d): %w", e.cfg.Addr, i, err)
+			return nil, fmt.Errorf("udprx: listen %s (loop %d): %w", e.cfg.Addr, i, platformError(err))
 		}
 		return r, nil
 	}
@@ -215,7 +215,7 @@ func (e *Engine) open(i int) (platform.Receiver, error) {
 		return nil, fmt.Errorf("udprx: Config.Sockets[%d]: %w", i, err)
 	}
 	if aerr != nil {
-		return nil, fmt.Errorf("udprx: Config.Sockets[%d]: %w", i, aerr)
+		return nil, fmt.Errorf("udprx: Config.Sockets[%d]: %w", i, platformError(aerr))
 	}
 	return r, nil
 }
@@ -490,7 +490,7 @@ func (e *Engine) supervise(l *loop) {
 			// and try again after the next, longer delay.
 			d := e.cfg.policy.Classify(lerr)
 			l.m.error(d)
-			err = &LoopError{Loop: l.id, Addr: e.addr.String(), Verdict: d.Verdict, Err: lerr}
+			err = &LoopError{Loop: l.id, Addr: e.addr.String(), Verdict: d.Verdict, Err: platformError(lerr)}
 		}
 	}
 }

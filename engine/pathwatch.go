@@ -116,5 +116,5 @@ func (l *loop) onPathLost(r platform.Receiver, err error) error {
 	}
 	l.m.error(pathLostDecision)
 	l.log.Report(pathLostDecision, err)
-	return l.fail(errpolicy.Fatal, err)
+	return l.fail(errpolicy.Fatal, platformError(err))
 }
