@@ -333,6 +333,13 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 func (e *Engine) stop(ctx context.Context, ran bool) {
 	defer close(e.done)
 	if !ran {
+		for _, l := range e.loops {
+			// Refuse further sends before the sockets send what is
+			// queued: a writer waiting for room (WriteToWait) would
+			// otherwise fill the room the flush makes and be told nil
+			// for a datagram no loop will ever send.
+			l.closeInbox()
+		}
 		e.closeReceivers() // no loop will: they never started
 		for _, l := range e.loops {
 			l.abandonInbox() // wakes writers waiting for room (WriteToWait)

@@ -374,6 +374,16 @@ func (l *loop) flushInbox() {
 	l.send(in.back)
 }
 
+// closeInbox refuses further sends from other goroutines and wakes the
+// writers waiting for room, who then fail with net.ErrClosed; what is
+// queued stays, for the socket to send.
+func (l *loop) closeInbox() {
+	l.in.mu.Lock()
+	defer l.in.mu.Unlock()
+	l.in.closed = true
+	l.in.roomMade()
+}
+
 // abandonInbox refuses further sends from other goroutines and counts
 // what they queued as dropped: the loop has ended for good without a
 // socket to send it on. After a stop's closeReceiver it finds nothing.
