@@ -2,9 +2,86 @@ package engine
 
 import (
 	"errors"
+	"fmt"
+	"time"
 
+	"github.com/udprx/udprx/errpolicy"
 	"github.com/udprx/udprx/platform"
 )
+
+// ErrConfig is matched (errors.Is) by the error New returns when a Config
+// field is out of range, inconsistent with another or missing: a mistake
+// in the caller, found before anything was opened. Failures to open the
+// sockets (EMFILE, an address in use, ...) do not match it: a command can
+// tell a usage error from a run-time failure by it.
+var ErrConfig = errors.New("invalid Config")
+
+// configError marks a Config error as matching ErrConfig, its message
+// unchanged.
+type configError struct{ err error }
+
+func (e configError) Error() string        { return e.err.Error() }
+func (e configError) Unwrap() error        { return e.err }
+func (e configError) Is(target error) bool { return target == ErrConfig }
+
+// PanicError is a panic recovered from the Handler.
+type PanicError struct {
+	Value any    // what the handler panicked with
+	Stack []byte // the loop goroutine's stack at the panic
+}
+
+// Error returns the panic value as text; Stack has the goroutine stack.
+func (p *PanicError) Error() string { return fmt.Sprintf("handler panic: %v", p.Value) }
+
+// LoopError is why a loop ended other than by being stopped.
+type LoopError struct {
+	Loop    int               // the loop's index
+	Addr    string            // the address it received on
+	Verdict errpolicy.Verdict // what the error policy made of Err
+	Err     error             // the cause
+}
+
+// Error names the loop, its address, the cause and the verdict.
+func (e *LoopError) Error() string {
+	return fmt.Sprintf("udprx: loop %d on %s: %v (%s)", e.Loop, e.Addr, e.Err, e.Verdict)
+}
+
+// Unwrap returns the underlying error.
+func (e *LoopError) Unwrap() error { return e.Err }
+
+func isStop(err error) bool {
+	var le *LoopError
+	return errors.As(err, &le) && le.Verdict == errpolicy.Stop
+}
+
+// ShutdownError is what Shutdown returns when it could not finish.
+type ShutdownError struct {
+	// Step is the step cut short: "drain" (loops still reading what was
+	// queued), "stop hooks", or "waiting" (this caller's ctx ended while
+	// the sequence started by another call went on).
+	Step string
+	// Unfinished is how many loops had not finished.
+	Unfinished int
+	// Skipped is how many stop hooks did not run.
+	Skipped int
+	// Err is ctx's error, or the hooks' errors.
+	Err error
+}
+
+// Error says which step was cut short and what was left.
+func (e *ShutdownError) Error() string {
+	msg := "udprx: shutdown cut short during " + e.Step
+	if e.Unfinished > 0 {
+		msg += fmt.Sprintf(": %d loops had not finished", e.Unfinished)
+	}
+	if e.Skipped > 0 {
+		msg += fmt.Sprintf(": %d stop hooks not run", e.Skipped)
+	}
+	return msg + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error (context.DeadlineExceeded, ...).
+func (e *ShutdownError) Unwrap() error { return e.Err }
 
 // Errors for errors.Is: from New (ErrAddrInUse also for UDP), and
 // ErrPathLost from a running loop. They are the engine's own: an error
@@ -56,3 +133,19 @@ type sentinelError struct {
 func (e sentinelError) Error() string        { return e.err.Error() }
 func (e sentinelError) Unwrap() error        { return e.err }
 func (e sentinelError) Is(target error) bool { return target == e.sentinel }
+
+// LoopExit describes why a loop ended, for Config.OnLoopExit.
+type LoopExit struct {
+	// Loop is the loop's index, 0 to Loops-1.
+	Loop int
+	// Err is why it ended: nil when it was stopped.
+	Err error
+	// Restart reports whether the supervisor will re-open the socket.
+	Restart bool
+	// Restarts is how many escalations in a row (re-opens, and failure
+	// streaks that reached their limit: see Config.MaxRestarts) the loop
+	// has gone through.
+	Restarts int
+	// Delay is how long the supervisor waits before re-opening.
+	Delay time.Duration
+}

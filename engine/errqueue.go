@@ -35,7 +35,7 @@ func (l *loop) drainErrQueue(r platform.Receiver) int {
 		d := errpolicy.Decision{Verdict: errpolicy.Count, Name: "none", Errno: uintptr(qe.Errno),
 			Reason: "an error queued for something sent on the socket (IP_RECVERR): news about a peer or path, not the socket: counted"}
 		if qe.Errno != 0 {
-			d.Name = l.e.cfg.policy.Classify(qe.Errno).Name
+			d.Name = l.env.policy.Classify(qe.Errno).Name
 		}
 		l.m.socketError(d.Name, qe.Origin.String())
 		l.log.Report(d, queuedError(qe))

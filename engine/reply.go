@@ -110,8 +110,8 @@ func (w *Writer) Buffer() []byte {
 
 func (w *Writer) outbox() *batch.Out {
 	if w.out == nil {
-		cfg := &w.l.e.cfg
-		o, err := batch.NewOut(cfg.ReplySlots, cfg.ReplySize)
+		env := w.l.env
+		o, err := batch.NewOut(env.replySlots, env.replySize)
 		if err != nil {
 			panic(err) // withDefaults validated both
 		}
@@ -186,7 +186,7 @@ func (l *loop) send(o *batch.Out) {
 		if err == nil {
 			break
 		}
-		d := l.e.cfg.policy.ClassifySend(err)
+		d := l.env.policy.ClassifySend(err)
 		if errors.Is(err, platform.ErrSegmented) && (d.Label == labelGSO || d.Label == labelBadAddr) {
 			l.disableGSO(err)
 			continue // the same messages, one by one
@@ -196,7 +196,7 @@ func (l *loop) send(o *batch.Out) {
 		case errpolicy.Retry:
 		case errpolicy.Wait:
 			if deadline.IsZero() {
-				deadline = time.Now().Add(l.e.cfg.SendTimeout)
+				deadline = time.Now().Add(l.env.sendTimeout)
 			}
 			if ok, _ := s.WaitWritable(time.Until(deadline)); !ok {
 				l.m.sendDrop(labelFull, len(msgs)-head)
@@ -208,11 +208,11 @@ func (l *loop) send(o *batch.Out) {
 		case errpolicy.Backoff:
 			l.m.sendDrop(d.Label, k)
 			head += k
-			delay := l.sendBackoff.NextWith(l.e.cfg.jitter())
+			delay := l.sendBackoff.NextWith(l.env.jitter())
 			l.m.backoff.Add(delay.Seconds())
 			select {
-			case <-l.e.cfg.clock.After(delay):
-			case <-l.e.stopCh:
+			case <-l.env.clock.After(delay):
+			case <-l.env.life.stopCh:
 			}
 		default: // Fatal, Stop: the socket is gone
 			l.m.sendDrop(d.Label, len(msgs)-head)
@@ -230,8 +230,8 @@ func (l *loop) disableGSO(err error) {
 	l.mu.Lock()
 	l.sockInfo.GSO = false
 	l.mu.Unlock()
-	l.e.log.Warn("UDP GSO refused by the kernel: sending unsegmented on this socket",
-		"loop", l.id, "addr", l.e.addr.String(), "err", err)
+	l.env.log.Warn("UDP GSO refused by the kernel: sending unsegmented on this socket",
+		"loop", l.id, "addr", l.env.addr, "err", err)
 }
 
 // inbox is a loop's queue for datagrams sent from other goroutines

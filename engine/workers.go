@@ -88,7 +88,7 @@ func (ws *Workers) call(j *Job) {
 			pe := &PanicError{Value: p, Stack: debug.Stack()}
 			ws.e.log.Error("work function panicked", "loop", l.id, "addr", ws.e.addr.String(), "err", pe)
 			if ws.e.cfg.PanicStops {
-				ws.e.fail(pe)
+				ws.e.life.fail(pe)
 			}
 		}
 	}()
@@ -106,7 +106,7 @@ func (ws *Workers) drainLoop(l *loop) {
 	h := ws.queues[l.id]
 	for !h.settled() {
 		l.flushInbox()
-		if l.e.abort.Load() {
+		if l.env.life.abort.Load() {
 			return
 		}
 		select {
