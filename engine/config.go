@@ -299,17 +299,17 @@ func (c Config) validate() (network, address string, err error) {
 		case c.Loops > 1 && network == "unixgram":
 			return "", "", fmt.Errorf("engine: Config.Loops %d: a unix datagram socket is served by one loop", c.Loops)
 		case c.Loops > 1 && !platform.ReusePortBalances:
-			return "", "", fmt.Errorf("engine: Config.Loops %d: SO_REUSEPORT does not balance load on %s: use 1", c.Loops, runtime.GOOS)
+			return "", "", fmt.Errorf("engine: Config.Loops %d: SO_REUSEPORT does not balance load on %s: use 1: %w", c.Loops, runtime.GOOS, errors.ErrUnsupported)
 		}
 	}
 	if c.PinCPU && runtime.GOOS != "linux" {
-		return "", "", fmt.Errorf("engine: Config.PinCPU: pinning threads is supported on linux only, not %s", runtime.GOOS)
+		return "", "", fmt.Errorf("engine: Config.PinCPU: pinning threads is supported on linux only, not %s: %w", runtime.GOOS, errors.ErrUnsupported)
 	}
 	if c.IncomingCPU && !c.PinCPU {
 		return "", "", errors.New("engine: Config.IncomingCPU needs Config.PinCPU: it steers datagrams to the CPU a loop is pinned to")
 	}
 	if c.IncomingCPU && c.Portable {
-		return "", "", errors.New("engine: Config.IncomingCPU: the portable backend cannot set SO_INCOMING_CPU")
+		return "", "", fmt.Errorf("engine: Config.IncomingCPU: the portable backend cannot set SO_INCOMING_CPU: %w", errors.ErrUnsupported)
 	}
 	if c.UnixMode&^os.ModePerm != 0 {
 		return "", "", fmt.Errorf("engine: Config.UnixMode %v: want permission bits only (0 to 0777)", c.UnixMode)

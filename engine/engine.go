@@ -148,7 +148,7 @@ func (e *Engine) probePort() error {
 		return nil // a malformed address fails in the bind, naming itself
 	}
 	if err := platform.ProbeUnshared(e.network, e.address); errors.Is(err, platform.ErrAddrInUse) {
-		return fmt.Errorf("udprx: listen %s: %d loops would share the port with sockets already bound to it (set Config.SharePort to share it on purpose): %w", e.cfg.Addr, e.cfg.Loops, platformError(err))
+		return fmt.Errorf("engine: listen %s: %d loops would share the port with sockets already bound to it (set Config.SharePort to share it on purpose): %w", e.cfg.Addr, e.cfg.Loops, platformError(err))
 	}
 	return nil
 }
@@ -199,21 +199,21 @@ func (e *Engine) open(i int) (platform.Receiver, error) {
 	if len(e.cfg.Sockets) == 0 {
 		r, err := e.cfg.listen(e.network, e.address, e.socketOptions())
 		if err != nil {
-			return nil, fmt.Errorf("udprx: listen %s (loop %d): %w", e.cfg.Addr, i, platformError(err))
+			return nil, fmt.Errorf("engine: listen %s (loop %d): %w", e.cfg.Addr, i, platformError(err))
 		}
 		return r, nil
 	}
 	rc, err := e.cfg.Sockets[i].SyscallConn()
 	if err != nil {
-		return nil, fmt.Errorf("udprx: Config.Sockets[%d]: %w", i, err)
+		return nil, fmt.Errorf("engine: Config.Sockets[%d]: %w", i, err)
 	}
 	var r platform.Receiver
 	var aerr error
 	if err := rc.Control(func(fd uintptr) { r, aerr = platform.Adopt(fd, e.socketOptions()) }); err != nil {
-		return nil, fmt.Errorf("udprx: Config.Sockets[%d]: %w", i, err)
+		return nil, fmt.Errorf("engine: Config.Sockets[%d]: %w", i, err)
 	}
 	if aerr != nil {
-		return nil, fmt.Errorf("udprx: Config.Sockets[%d]: %w", i, platformError(aerr))
+		return nil, fmt.Errorf("engine: Config.Sockets[%d]: %w", i, platformError(aerr))
 	}
 	return r, nil
 }
@@ -252,10 +252,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	switch {
 	case e.life.stopping.Load():
 		e.mu.Unlock()
-		return fmt.Errorf("udprx: Run after Shutdown: %w", net.ErrClosed)
+		return fmt.Errorf("engine: Run after Shutdown: %w", net.ErrClosed)
 	case e.started:
 		e.mu.Unlock()
-		return errors.New("udprx: Run called twice")
+		return errors.New("engine: Run called twice")
 	}
 	e.started = true
 	for _, l := range e.loops {

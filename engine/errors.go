@@ -14,7 +14,7 @@ import (
 // in the caller, found before anything was opened. Failures to open the
 // sockets (EMFILE, an address in use, ...) do not match it: a command can
 // tell a usage error from a run-time failure by it.
-var ErrConfig = errors.New("invalid Config")
+var ErrConfig = errors.New("engine: invalid Config")
 
 // configError marks a Config error as matching ErrConfig, its message
 // unchanged.
@@ -33,6 +33,14 @@ type PanicError struct {
 // Error returns the panic value as text; Stack has the goroutine stack.
 func (p *PanicError) Error() string { return fmt.Sprintf("handler panic: %v", p.Value) }
 
+// Unwrap returns the panic value if it is an error (panic(err), or a
+// runtime.Error such as a nil dereference), so that errors.Is and
+// errors.As see through the panic; nil otherwise.
+func (p *PanicError) Unwrap() error {
+	err, _ := p.Value.(error)
+	return err
+}
+
 // LoopError is why a loop ended other than by being stopped.
 type LoopError struct {
 	Loop    int               // the loop's index
@@ -41,9 +49,12 @@ type LoopError struct {
 	Err     error             // the cause
 }
 
-// Error names the loop, its address, the cause and the verdict.
+// Error names the loop, its address, the cause and the verdict. It
+// carries the package's prefix: what wraps a LoopError adds its context
+// after it ("...; giving up after 3 restarts in a row"), not a second
+// prefix before it.
 func (e *LoopError) Error() string {
-	return fmt.Sprintf("udprx: loop %d on %s: %v (%s)", e.Loop, e.Addr, e.Err, e.Verdict)
+	return fmt.Sprintf("engine: loop %d on %s: %v (%s)", e.Loop, e.Addr, e.Err, e.Verdict)
 }
 
 // Unwrap returns the underlying error.
@@ -70,7 +81,7 @@ type ShutdownError struct {
 
 // Error says which step was cut short and what was left.
 func (e *ShutdownError) Error() string {
-	msg := "udprx: shutdown cut short during " + e.Step
+	msg := "engine: shutdown cut short during " + e.Step
 	if e.Unfinished > 0 {
 		msg += fmt.Sprintf(": %d loops had not finished", e.Unfinished)
 	}

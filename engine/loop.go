@@ -305,7 +305,7 @@ func socketDrops(r platform.Receiver) uint64 {
 func steerToCPU(r platform.Receiver, cpu int) error {
 	s, ok := r.(platform.CPUSteerer)
 	if !ok {
-		return fmt.Errorf("Config.IncomingCPU: the %s backend cannot set SO_INCOMING_CPU", r.Info().Backend)
+		return fmt.Errorf("Config.IncomingCPU: the %s backend cannot set SO_INCOMING_CPU: %w", r.Info().Backend, errors.ErrUnsupported)
 	}
 	return s.SetIncomingCPU(cpu)
 }
@@ -602,7 +602,7 @@ func (l *loop) onPanic(pe *PanicError) error {
 // the engine ends with err; otherwise the loop reads on, backing off.
 func (l *loop) escalate(err error) error {
 	if limit := l.env.maxRestarts; limit > 0 && l.escalations >= limit {
-		return l.endEngine(fmt.Errorf("udprx: giving up after %d failure escalations in a row: %w", l.escalations, err))
+		return l.endEngine(fmt.Errorf("%w; giving up after %d failure escalations in a row", err, l.escalations))
 	}
 	l.escalations++
 	l.env.log.Log(context.Background(), l.warnLevel(), "receive loop failing repeatedly: reading on the same socket",

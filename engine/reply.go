@@ -19,15 +19,15 @@ var (
 	// sender that has none (an unbound unix datagram socket, or a unix
 	// socket at all: replies go to UDP senders), or WriteTo with an
 	// invalid address or port 0. Counted as a send drop "no_address".
-	ErrNoAddress = errors.New("udprx: no address to send to")
+	ErrNoAddress = errors.New("engine: no address to send to")
 	// ErrTooLarge: a payload longer than Config.ReplySize. Counted as a
 	// send drop "too_big".
-	ErrTooLarge = errors.New("udprx: payload longer than Config.ReplySize")
+	ErrTooLarge = errors.New("engine: payload longer than Config.ReplySize")
 	// ErrSendQueueFull: Engine.WriteTo or Engine.Reply found the loop's
 	// send queue (Config.SendQueue) full. Nothing was queued; the call
 	// is counted as a send drop "queue_full", and the caller may try
 	// again or let it go.
-	ErrSendQueueFull = errors.New("udprx: send queue full")
+	ErrSendQueueFull = errors.New("engine: send queue full")
 )
 
 // Writer sends datagrams from one loop's socket during HandleBatch: the
@@ -307,7 +307,7 @@ func (e *Engine) enqueue(done <-chan struct{}, loop int, p []byte, to netip.Addr
 // and wakes the loop for the first datagram queued since it last sent.
 func (e *Engine) push(done <-chan struct{}, loop int, p []byte, to netip.AddrPort, from netip.Addr, ifIndex uint32, name []byte) error {
 	if loop < 0 || loop >= len(e.loops) {
-		return fmt.Errorf("udprx: send on loop %d: the engine has loops 0 to %d", loop, len(e.loops)-1)
+		return fmt.Errorf("engine: send on loop %d: the engine has loops 0 to %d", loop, len(e.loops)-1)
 	}
 	l := e.loops[loop]
 	in := &l.in
@@ -317,7 +317,7 @@ func (e *Engine) push(done <-chan struct{}, loop int, p []byte, to netip.AddrPor
 		in.mu.Lock()
 		if in.closed {
 			in.mu.Unlock()
-			return fmt.Errorf("udprx: send on loop %d: %w", loop, net.ErrClosed)
+			return fmt.Errorf("engine: send on loop %d: %w", loop, net.ErrClosed)
 		}
 		if in.front == nil {
 			in.front, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)

@@ -65,7 +65,7 @@ func (l *loop) supervise() {
 		}
 		if env.adopted { // not ours to re-open
 			l.exit(LoopExit{Loop: l.id, Err: err})
-			env.life.fail(fmt.Errorf("udprx: an adopted socket failed and cannot be re-opened: %w", err))
+			env.life.fail(fmt.Errorf("%w; an adopted socket cannot be re-opened", err))
 			return
 		}
 		if l.received {
@@ -74,7 +74,7 @@ func (l *loop) supervise() {
 		for {
 			if env.maxRestarts > 0 && l.escalations >= env.maxRestarts {
 				l.exit(LoopExit{Loop: l.id, Err: err, Restarts: l.escalations})
-				env.life.fail(fmt.Errorf("udprx: giving up after %d restarts in a row: %w", l.escalations, err))
+				env.life.fail(fmt.Errorf("%w; giving up after %d restarts in a row", err, l.escalations))
 				return
 			}
 			delay := rb.NextWith(env.jitter())

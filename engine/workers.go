@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/udprx/udprx/errpolicy"
 )
 
 // Workers is a Handler that splits reading from processing, for handlers
@@ -88,7 +90,8 @@ func (ws *Workers) call(j *Job) {
 			pe := &PanicError{Value: p, Stack: debug.Stack()}
 			ws.e.log.Error("work function panicked", "loop", l.id, "addr", ws.e.addr.String(), "err", pe)
 			if ws.e.cfg.PanicStops {
-				ws.e.life.fail(pe)
+				// As a handler panic does: Run returns it in a LoopError.
+				ws.e.life.fail(&LoopError{Loop: l.id, Addr: ws.e.env.addr, Verdict: errpolicy.Fatal, Err: pe})
 			}
 		}
 	}()

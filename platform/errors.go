@@ -1,5 +1,8 @@
 package platform
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
-var errReusePortUnbalanced = errors.New("platform: SO_REUSEPORT does not balance load on this system: use one loop")
+var errReusePortUnbalanced = fmt.Errorf("platform: SO_REUSEPORT does not balance load on this system: use one loop: %w", errors.ErrUnsupported)
