@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"reflect"
 	"runtime"
@@ -94,8 +95,8 @@ type Config struct {
 	// loop, in bytes. 0 keeps the system default. On Linux the request is
 	// made with SO_RCVBUFFORCE first, so root may exceed
 	// net.core.rmem_max; what was granted is in Stats and, when it is less
-	// than asked, logged once. Above platform.MaxRecvBuffer (2^31-1:
-	// SO_RCVBUF is a C int) New fails rather than let the value be cut.
+	// than asked, logged once. Above 2^31-1 (SO_RCVBUF is a C
+	// int) New fails rather than let the value be cut.
 	RecvBuffer int
 
 	// ReadBudget is the most batches a loop reads per wake-up before it
@@ -159,8 +160,13 @@ type Config struct {
 	IncomingCPU bool
 
 	// Portable selects the portable backend (one blocking read per
-	// datagram through package net) even where a native one exists.
-	// It is for comparison and testing.
+	// datagram through package net, as on systems without a native one)
+	// even where a native one exists. It is a supported option, kept for
+	// comparison: udpbench measures the native backend against it
+	// (udpbench recv -portable), and it shows what the engine does where
+	// no native backend exists. It costs throughput and cannot steer by
+	// CPU (IncomingCPU); LoopStats.Socket says which per-datagram options
+	// it granted, and its Backend is "portable".
 	Portable bool
 
 	// ReplySize is the size of one send slot in bytes: the longest
@@ -251,23 +257,8 @@ type Config struct {
 	listen  func(network, address string, opts platform.Options) (platform.Receiver, error)
 	clock   errpolicy.Clock
 	policy  *errpolicy.Table
+	jitter  func() float64 // the backoff schedules' jitter, in [0, 1)
 	started func(loop int) // called as each loop starts reading
-}
-
-// LoopExit describes why a loop ended, for Config.OnLoopExit.
-type LoopExit struct {
-	// Loop is the loop's index, 0 to Loops-1.
-	Loop int
-	// Err is why it ended: nil when it was stopped.
-	Err error
-	// Restart reports whether the supervisor will re-open the socket.
-	Restart bool
-	// Restarts is how many escalations in a row (re-opens, and failure
-	// streaks that reached their limit: see Config.MaxRestarts) the loop
-	// has gone through.
-	Restarts int
-	// Delay is how long the supervisor waits before re-opening.
-	Delay time.Duration
 }
 
 const (
@@ -276,104 +267,115 @@ const (
 	defaultSendQueue   = 256
 )
 
-// withDefaults returns c with every zero field filled in, or an error
-// naming the first field that is out of range.
-func (c Config) withDefaults() (Config, error) {
+// validate checks every field of c, a zero meaning its default, and
+// returns the error naming the first that is out of range or
+// inconsistent, or else Addr parsed: the network and address package
+// platform takes ("", "" when Sockets are given). It is the one place
+// Addr is parsed.
+func (c Config) validate() (network, address string, err error) {
 	if c.Handler == nil {
-		return c, fmt.Errorf("engine: Config.Handler is nil")
+		return "", "", fmt.Errorf("engine: Config.Handler is nil")
 	}
 	switch {
 	case len(c.Sockets) > 0 && c.Addr != "":
-		return c, fmt.Errorf("engine: Config.Addr %q and %d Config.Sockets: set one or the other", c.Addr, len(c.Sockets))
+		return "", "", fmt.Errorf("engine: Config.Addr %q and %d Config.Sockets: set one or the other", c.Addr, len(c.Sockets))
 	case len(c.Sockets) > 0:
 		if c.Loops != 0 && c.Loops != len(c.Sockets) {
-			return c, fmt.Errorf("engine: Config.Loops %d with %d Config.Sockets: one loop per socket (leave Loops 0)", c.Loops, len(c.Sockets))
+			return "", "", fmt.Errorf("engine: Config.Loops %d with %d Config.Sockets: one loop per socket (leave Loops 0)", c.Loops, len(c.Sockets))
 		}
 		for i, sc := range c.Sockets {
 			if isNil(sc) {
-				return c, fmt.Errorf("engine: Config.Sockets[%d] is nil (%T)", i, sc)
+				return "", "", fmt.Errorf("engine: Config.Sockets[%d] is nil (%T)", i, sc)
 			}
 		}
-		c.Loops = len(c.Sockets)
 	default:
-		network, _, err := parseAddr(c.Addr)
+		network, address, err = parseAddr(c.Addr)
 		if err != nil {
-			return c, err
-		}
-		if c.Loops == 0 {
-			c.Loops = 1
-			if platform.ReusePortBalances && network != "unixgram" {
-				c.Loops = runtime.GOMAXPROCS(0)
-			}
+			return "", "", err
 		}
 		switch {
 		case c.Loops < 0:
-			return c, fmt.Errorf("engine: Config.Loops %d: want 0 (default) or more", c.Loops)
+			return "", "", fmt.Errorf("engine: Config.Loops %d: want 0 (default) or more", c.Loops)
 		case c.Loops > 1 && network == "unixgram":
-			return c, fmt.Errorf("engine: Config.Loops %d: a unix datagram socket is served by one loop", c.Loops)
+			return "", "", fmt.Errorf("engine: Config.Loops %d: a unix datagram socket is served by one loop", c.Loops)
 		case c.Loops > 1 && !platform.ReusePortBalances:
-			return c, fmt.Errorf("engine: Config.Loops %d: SO_REUSEPORT does not balance load on %s: use 1", c.Loops, runtime.GOOS)
+			return "", "", fmt.Errorf("engine: Config.Loops %d: SO_REUSEPORT does not balance load on %s: use 1: %w", c.Loops, runtime.GOOS, errors.ErrUnsupported)
 		}
 	}
 	if c.PinCPU && runtime.GOOS != "linux" {
-		return c, fmt.Errorf("engine: Config.PinCPU: pinning threads is supported on linux only, not %s", runtime.GOOS)
+		return "", "", fmt.Errorf("engine: Config.PinCPU: pinning threads is supported on linux only, not %s: %w", runtime.GOOS, errors.ErrUnsupported)
 	}
 	if c.IncomingCPU && !c.PinCPU {
-		return c, errors.New("engine: Config.IncomingCPU needs Config.PinCPU: it steers datagrams to the CPU a loop is pinned to")
+		return "", "", errors.New("engine: Config.IncomingCPU needs Config.PinCPU: it steers datagrams to the CPU a loop is pinned to")
 	}
 	if c.IncomingCPU && c.Portable {
-		return c, errors.New("engine: Config.IncomingCPU: the portable backend cannot set SO_INCOMING_CPU")
+		return "", "", fmt.Errorf("engine: Config.IncomingCPU: the portable backend cannot set SO_INCOMING_CPU: %w", errors.ErrUnsupported)
 	}
 	if c.UnixMode&^os.ModePerm != 0 {
-		return c, fmt.Errorf("engine: Config.UnixMode %v: want permission bits only (0 to 0777)", c.UnixMode)
+		return "", "", fmt.Errorf("engine: Config.UnixMode %v: want permission bits only (0 to 0777)", c.UnixMode)
+	}
+	if c.BatchSize < 0 || c.BatchSize > batch.MaxSlots {
+		return "", "", fmt.Errorf("engine: Config.BatchSize %d: want 1 to %d", c.BatchSize, batch.MaxSlots)
+	}
+	if c.DatagramSize < 0 || c.DatagramSize > batch.MaxSlotSize {
+		return "", "", fmt.Errorf("engine: Config.DatagramSize %d: want 1 to %d", c.DatagramSize, batch.MaxSlotSize)
+	}
+	if c.RecvBuffer < 0 || c.RecvBuffer > platform.MaxRecvBuffer {
+		return "", "", fmt.Errorf("engine: Config.RecvBuffer %d: want 0 (default) to %d, the most SO_RCVBUF takes", c.RecvBuffer, platform.MaxRecvBuffer)
+	}
+	if c.ReplySize < 0 || c.ReplySize > batch.MaxSlotSize {
+		return "", "", fmt.Errorf("engine: Config.ReplySize %d: want 1 to %d", c.ReplySize, batch.MaxSlotSize)
+	}
+	if c.ReplySlots < 0 || c.ReplySlots > batch.MaxSlots {
+		return "", "", fmt.Errorf("engine: Config.ReplySlots %d: want 1 to %d", c.ReplySlots, batch.MaxSlots)
+	}
+	if c.SendTimeout < 0 {
+		return "", "", fmt.Errorf("engine: Config.SendTimeout %v: want 0 (default) or more", c.SendTimeout)
+	}
+	if c.SendQueue < 0 || c.SendQueue > batch.MaxSlots {
+		return "", "", fmt.Errorf("engine: Config.SendQueue %d: want 1 to %d", c.SendQueue, batch.MaxSlots)
+	}
+	if c.ReadBudget < 0 {
+		return "", "", fmt.Errorf("engine: Config.ReadBudget %d: want 0 (default) or more", c.ReadBudget)
+	}
+	if c.MaxRestarts < 0 {
+		return "", "", fmt.Errorf("engine: Config.MaxRestarts %d: want 0 (no limit) or more", c.MaxRestarts)
+	}
+	return network, address, nil
+}
+
+// withDefaults returns c, validated, with every zero field filled in;
+// network is Addr's, as validate parsed it.
+func (c Config) withDefaults(network string) Config {
+	switch {
+	case len(c.Sockets) > 0:
+		c.Loops = len(c.Sockets)
+	case c.Loops == 0:
+		c.Loops = 1
+		if platform.ReusePortBalances && network != "unixgram" {
+			c.Loops = runtime.GOMAXPROCS(0)
+		}
 	}
 	if c.BatchSize == 0 {
 		c.BatchSize = batch.DefaultSlots
 	}
-	if c.BatchSize < 1 || c.BatchSize > batch.MaxSlots {
-		return c, fmt.Errorf("engine: Config.BatchSize %d: want 1 to %d", c.BatchSize, batch.MaxSlots)
-	}
 	if c.DatagramSize == 0 {
 		c.DatagramSize = batch.DefaultSlotSize
-	}
-	if c.DatagramSize < 1 || c.DatagramSize > batch.MaxSlotSize {
-		return c, fmt.Errorf("engine: Config.DatagramSize %d: want 1 to %d", c.DatagramSize, batch.MaxSlotSize)
-	}
-	if c.RecvBuffer < 0 || c.RecvBuffer > platform.MaxRecvBuffer {
-		return c, fmt.Errorf("engine: Config.RecvBuffer %d: want 0 (default) to %d, the most SO_RCVBUF takes", c.RecvBuffer, platform.MaxRecvBuffer)
 	}
 	if c.ReplySize == 0 {
 		c.ReplySize = batch.DefaultSlotSize
 	}
-	if c.ReplySize < 1 || c.ReplySize > batch.MaxSlotSize {
-		return c, fmt.Errorf("engine: Config.ReplySize %d: want 1 to %d", c.ReplySize, batch.MaxSlotSize)
-	}
 	if c.ReplySlots == 0 {
 		c.ReplySlots = c.BatchSize
-	}
-	if c.ReplySlots < 1 || c.ReplySlots > batch.MaxSlots {
-		return c, fmt.Errorf("engine: Config.ReplySlots %d: want 1 to %d", c.ReplySlots, batch.MaxSlots)
 	}
 	if c.SendTimeout == 0 {
 		c.SendTimeout = defaultSendTimeout
 	}
-	if c.SendTimeout < 0 {
-		return c, fmt.Errorf("engine: Config.SendTimeout %v: want 0 (default) or more", c.SendTimeout)
-	}
 	if c.SendQueue == 0 {
 		c.SendQueue = defaultSendQueue
 	}
-	if c.SendQueue < 1 || c.SendQueue > batch.MaxSlots {
-		return c, fmt.Errorf("engine: Config.SendQueue %d: want 1 to %d", c.SendQueue, batch.MaxSlots)
-	}
 	if c.ReadBudget == 0 {
 		c.ReadBudget = defaultReadBudget
-	}
-	if c.ReadBudget < 0 {
-		return c, fmt.Errorf("engine: Config.ReadBudget %d: want 0 (default) or more", c.ReadBudget)
-	}
-	if c.MaxRestarts < 0 {
-		return c, fmt.Errorf("engine: Config.MaxRestarts %d: want 0 (no limit) or more", c.MaxRestarts)
 	}
 	if c.listen == nil {
 		c.listen = platform.Listen
@@ -381,10 +383,13 @@ func (c Config) withDefaults() (Config, error) {
 	if c.clock == nil {
 		c.clock = errpolicy.SystemClock()
 	}
-	if c.policy == nil {
-		c.policy = errpolicy.Host
+	if c.jitter == nil {
+		c.jitter = rand.Float64
 	}
-	return c, nil
+	if c.policy == nil {
+		c.policy = errpolicy.Host()
+	}
+	return c
 }
 
 // isNil reports whether sc is nil or holds a nil pointer (a typed nil
@@ -418,19 +423,3 @@ func parseAddr(s string) (network, address string, err error) {
 	}
 	return scheme, rest, nil
 }
-
-// Errors for errors.Is: from New (ErrAddrInUse also for UDP), and
-// ErrPathLost from a running loop.
-var (
-	// ErrAddrInUse: another process is serving the socket path (or is
-	// starting on it and holds PATH.lock); for a UDP Addr, another socket
-	// is bound to the address (see Config.SharePort).
-	ErrAddrInUse = platform.ErrAddrInUse
-	// ErrNotSocket: something other than a socket (a file, directory,
-	// symlink, FIFO) is at the socket path; it was left untouched.
-	ErrNotSocket = platform.ErrNotSocket
-	// ErrPathLost: the socket file of a running engine was removed or
-	// replaced from outside; its loop ended (LoopExit.Err wraps it) and
-	// the socket is re-created at the path.
-	ErrPathLost = platform.ErrPathLost
-)

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"net/netip"
+	"syscall"
 
 	"github.com/udprx/udprx/errpolicy"
 	"github.com/udprx/udprx/platform"
@@ -33,10 +35,10 @@ func (l *loop) drainErrQueue(r platform.Receiver) int {
 		d := errpolicy.Decision{Verdict: errpolicy.Count, Name: "none", Errno: uintptr(qe.Errno),
 			Reason: "an error queued for something sent on the socket (IP_RECVERR): news about a peer or path, not the socket: counted"}
 		if qe.Errno != 0 {
-			d.Name = l.e.cfg.policy.Classify(qe.Errno).Name
+			d.Name = l.env.policy.Classify(qe.Errno).Name
 		}
 		l.m.socketError(d.Name, qe.Origin.String())
-		l.log.Report(d, &SocketError{Err: qe})
+		l.log.Report(d, queuedError(qe))
 	}
 	return n
 }
@@ -44,17 +46,33 @@ func (l *loop) drainErrQueue(r platform.Receiver) int {
 // SocketError is an entry of a socket's error queue (Linux IP_RECVERR),
 // as the engine logs it.
 type SocketError struct {
-	Err platform.QueuedError
+	// Errno is the error (ECONNREFUSED for an ICMP port unreachable,
+	// EHOSTUNREACH, EMSGSIZE, ...); 0 if the entry carried none.
+	Errno syscall.Errno
+	// Origin is where the error came from, as the metric
+	// udprx_socket_errors_total labels it: "local" (this host), "icmp",
+	// "icmp6", "none", ...
+	Origin string
+	// Type and Code are the ICMP type and code, for ICMP origins.
+	Type, Code uint8
+	// Offender is the address of the host that reported it (the ICMP
+	// sender), where the kernel gives one; the zero Addr otherwise.
+	Offender netip.Addr
+}
+
+// queuedError turns the platform's report of an entry into a SocketError.
+func queuedError(qe platform.QueuedError) *SocketError {
+	return &SocketError{Errno: qe.Errno, Origin: qe.Origin.String(), Type: qe.Type, Code: qe.Code, Offender: qe.Offender}
 }
 
 // Error names the errno, the origin and the reporting host.
 func (e *SocketError) Error() string {
-	s := fmt.Sprintf("socket error queue: %v (origin %s, type %d, code %d)", e.Err.Errno, e.Err.Origin, e.Err.Type, e.Err.Code)
-	if e.Err.Offender.IsValid() {
-		s += " reported by " + e.Err.Offender.String()
+	s := fmt.Sprintf("socket error queue: %v (origin %s, type %d, code %d)", e.Errno, e.Origin, e.Type, e.Code)
+	if e.Offender.IsValid() {
+		s += " reported by " + e.Offender.String()
 	}
 	return s
 }
 
 // Unwrap returns the errno.
-func (e *SocketError) Unwrap() error { return e.Err.Errno }
+func (e *SocketError) Unwrap() error { return e.Errno }

@@ -170,10 +170,8 @@ func newHarness(t *testing.T, next func(i int) *fakeReceiver, tweak func(*Config
 		Handler: HandlerFunc(func(_ *Writer, b Batch) {
 			h.handled <- b.Len()
 		}),
-		Logger:         slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		OnLoopExit:     func(x LoopExit) { h.exits <- x },
-		RestartBackoff: errpolicy.BackoffSchedule{Rand: halfJitter},
-		ReadBackoff:    errpolicy.BackoffSchedule{Rand: halfJitter},
+		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		OnLoopExit: func(x LoopExit) { h.exits <- x },
 		listen: func(network, address string, opts platform.Options) (platform.Receiver, error) {
 			f := next(opened)
 			opened++
@@ -182,6 +180,7 @@ func newHarness(t *testing.T, next func(i int) *fakeReceiver, tweak func(*Config
 		},
 		clock:  h.clock,
 		policy: errpolicy.Linux,
+		jitter: halfJitter,
 	}
 	if tweak != nil {
 		tweak(&cfg)
@@ -602,7 +601,7 @@ func TestFaultErrorNeverRead(t *testing.T) {
 // counted under its own name, not as "unknown", while it is still backed
 // off as an unknown errno is.
 func TestFaultUnknownErrnoNamed(t *testing.T) {
-	if errpolicy.Host != errpolicy.Linux {
+	if errpolicy.Host() != errpolicy.Linux {
 		t.Skip("the harness classifies with the Linux table; errnos are named only by the host's table")
 	}
 	h := newHarness(t, func(int) *fakeReceiver {

@@ -123,7 +123,7 @@ func TestConcurrentShutdown(t *testing.T) {
 			t.Errorf("Shutdown: %v", err)
 		}
 	}
-	if running := e.running.Load(); running != 0 {
+	if running := e.life.running.Load(); running != 0 {
 		t.Errorf("%d loops still running after Shutdown returned", running)
 	}
 	if err := <-ran; err != nil {

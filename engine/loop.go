@@ -22,7 +22,7 @@ import (
 // own sleeping in epoll_wait.
 type loop struct {
 	id  int
-	e   *Engine
+	env *loopEnv
 	b   *batch.Batch
 	m   *loopMetrics
 	log *errpolicy.Suppressor
@@ -61,6 +61,52 @@ type loop struct {
 	sendBackoff errpolicy.BackoffSchedule
 }
 
+// loopEnv is what a loop needs from its engine: the handler, the policy,
+// the clock, its budgets and limits, how to re-open its socket, and the
+// lifecycle it shares with the engine (the stop signal, the error that
+// ends the engine). New makes one per engine and hands it to each loop;
+// it is read-only afterwards, but for the lifecycle's atomics. A loop
+// reaches its engine through nothing else.
+type loopEnv struct {
+	handler Handler
+	stage   stage // handler, when it hands datagrams to other goroutines; nil otherwise
+	policy  *errpolicy.Table
+	clock   errpolicy.Clock
+	jitter  func() float64 // the backoff schedules' jitter
+	log     *slog.Logger
+	addr    string // the address received on (Engine.Addr), for errors and logs
+	life    *lifecycle
+
+	budget         int  // Config.ReadBudget
+	pinCPU         bool // Config.PinCPU
+	incomingCPU    bool // Config.IncomingCPU
+	panicStops     bool // Config.PanicStops
+	maxRestarts    int  // Config.MaxRestarts
+	restartBackoff errpolicy.BackoffSchedule
+	readBackoff    errpolicy.BackoffSchedule
+	sendTimeout    time.Duration
+	replySlots     int
+	replySize      int
+	onExit         func(LoopExit) // Config.OnLoopExit; nil: none
+	started        func(loop int) // a test seam: called as each loop starts reading
+
+	// adopted says the sockets are Config.Sockets: the caller's, not the
+	// engine's to isolate or re-open. Otherwise reopen opens a new socket
+	// on the address the first one got.
+	adopted bool
+	reopen  func() (platform.Receiver, error)
+}
+
+// newLoop makes loop id around its first socket r and its batch b.
+func newLoop(id int, env *loopEnv, r platform.Receiver, b *batch.Batch, m *loopMetrics) *loop {
+	l := &loop{id: id, env: env, r: r, sockInfo: r.Info(), lastCPU: -1, b: b, m: m,
+		backoff: env.readBackoff, sendBackoff: env.readBackoff, panicBackoff: env.readBackoff}
+	l.w.l = l
+	l.useSocket(r)
+	l.log = errpolicy.NewSuppressor(env.log, env.clock, 0, l.attrs()...)
+	return l
+}
+
 // useSocket takes r's send half, on the loop's goroutine.
 func (l *loop) useSocket(r platform.Receiver) {
 	l.sender, _ = r.(platform.Sender)
@@ -88,7 +134,7 @@ func (l *loop) setReceiver(r platform.Receiver) {
 	l.r = r
 	l.sockInfo = r.Info()
 	l.useSocket(r)
-	if l.e.stopping.Load() {
+	if l.env.life.stopping.Load() {
 		if ic, ok := r.(platform.IntakeCloser); ok {
 			ic.CloseIntake()
 		}
@@ -121,10 +167,10 @@ func (l *loop) closeReceiver(mode closeMode) {
 	}
 	if mode != closeNoRead {
 		l.emptyForClose(r, mode == closeDeliver)
-		if l.e.stage != nil && l.e.stopping.Load() {
+		if l.env.stage != nil && l.env.life.stopping.Load() {
 			// At a stop, what was handed off (the drained datagrams
 			// among it) is done and answered before the socket closes.
-			l.e.stage.drainLoop(l)
+			l.env.stage.drainLoop(l)
 		}
 		// What other goroutines queued leaves on this socket while it
 		// is open: at a stop, replies to what was drained among it.
@@ -155,7 +201,7 @@ const (
 // errors that fail every read (ENOTCONN, EINVAL...), its owner's close, or
 // a descriptor closed or replaced from outside, whose number may now be
 // another file's.
-func (e *Engine) readableAfter(err error) bool {
+func (l *loop) readableAfter(err error) bool {
 	switch {
 	case err == nil:
 		return true
@@ -164,7 +210,7 @@ func (e *Engine) readableAfter(err error) bool {
 	case errors.Is(err, errpolicy.ErrHangUp):
 		return true
 	}
-	v := e.cfg.policy.Classify(err).Verdict
+	v := l.env.policy.Classify(err).Verdict
 	return v != errpolicy.Fatal && v != errpolicy.Stop
 }
 
@@ -175,7 +221,7 @@ var errGone = fmt.Errorf("socket descriptor closed or replaced from outside: %w"
 // emptyForClose is closeReceiver's steps 1 and 2.
 func (l *loop) emptyForClose(r platform.Receiver, deliver bool) {
 	bounded := false
-	if len(l.e.cfg.Sockets) == 0 {
+	if !l.env.adopted {
 		if iso, ok := r.(platform.Isolator); ok && iso.Isolate() == nil {
 			bounded = true
 		} else if ic, ok := r.(platform.IntakeCloser); ok && ic.CloseIntake() == nil {
@@ -185,8 +231,8 @@ func (l *loop) emptyForClose(r platform.Receiver, deliver bool) {
 	if err := l.empty(r, deliver, bounded); err != nil {
 		if qr, ok := r.(platform.QueueReporter); ok {
 			if q, qerr := qr.QueueInfo(); qerr == nil && q.Queued > 0 {
-				l.e.log.Warn("socket closed with datagrams queued that reads could not return",
-					"loop", l.id, "addr", l.e.addr.String(), "queued_bytes", q.Queued, "err", err)
+				l.env.log.Warn("socket closed with datagrams queued that reads could not return",
+					"loop", l.id, "addr", l.env.addr, "queued_bytes", q.Queued, "err", err)
 			}
 		}
 	}
@@ -210,14 +256,14 @@ func (l *loop) empty(r platform.Receiver, deliver, bounded bool) error {
 		n, err := r.Read(l.b)
 		if n > 0 {
 			errs = 0
-			if deliver && !l.e.abort.Load() {
+			if deliver && !l.env.life.abort.Load() {
 				l.deliver(n) // the loop is ending: a panic is only counted
 			} else {
 				l.m.discarded.Add(n)
 			}
 		}
 		if err != nil {
-			d := l.e.cfg.policy.Classify(err)
+			d := l.env.policy.Classify(err)
 			l.m.error(d)
 			if errs++; d.Verdict != errpolicy.Fatal && d.Verdict != errpolicy.Stop && errs < maxCloseErrors {
 				continue
@@ -259,7 +305,7 @@ func socketDrops(r platform.Receiver) uint64 {
 func steerToCPU(r platform.Receiver, cpu int) error {
 	s, ok := r.(platform.CPUSteerer)
 	if !ok {
-		return fmt.Errorf("Config.IncomingCPU: the %s backend cannot set SO_INCOMING_CPU", r.Info().Backend)
+		return fmt.Errorf("Config.IncomingCPU: the %s backend cannot set SO_INCOMING_CPU: %w", r.Info().Backend, errors.ErrUnsupported)
 	}
 	return s.SetIncomingCPU(cpu)
 }
@@ -310,20 +356,11 @@ func (l *loop) wake() {
 var panicDecision = errpolicy.Decision{Verdict: errpolicy.Backoff, Name: "panic",
 	Reason: "the handler panicked: the batch is lost, the socket is fine; the loop reads on, backing off while panics repeat (Config.PanicStops stops the engine)"}
 
-// PanicError is a panic recovered from the Handler.
-type PanicError struct {
-	Value any    // what the handler panicked with
-	Stack []byte // the loop goroutine's stack at the panic
-}
-
-// Error returns the panic value as text; Stack has the goroutine stack.
-func (p *PanicError) Error() string { return fmt.Sprintf("handler panic: %v", p.Value) }
-
 // run reads until the engine stops (nil) or the socket fails for good
 // (the error, already classified as fatal or stop).
 func (l *loop) run() error {
 	r := l.receiver()
-	if l.e.cfg.PinCPU {
+	if l.env.pinCPU {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		cpu := l.id % runtime.NumCPU()
@@ -332,20 +369,20 @@ func (l *loop) run() error {
 			return l.fail(errpolicy.Fatal, err)
 		}
 		defer restore()
-		if l.e.cfg.IncomingCPU {
+		if l.env.incomingCPU {
 			if err := steerToCPU(r, cpu); err != nil {
 				return l.fail(errpolicy.Fatal, err)
 			}
 		}
 	}
-	budget := l.e.cfg.ReadBudget
-	if l.e.cfg.started != nil {
-		l.e.cfg.started(l.id)
+	budget := l.env.budget
+	if l.env.started != nil {
+		l.env.started(l.id)
 	}
 	for {
 		ev, err := r.Wait()
 		if err != nil { // the poller itself failed
-			if l.e.stopping.Load() {
+			if l.env.life.stopping.Load() {
 				// The wake-up may be what failed: never wait again
 				// once stopping, or Shutdown could wait forever.
 				return l.drain(r)
@@ -355,7 +392,7 @@ func (l *loop) run() error {
 			}
 			continue
 		}
-		if l.e.stopping.Load() {
+		if l.env.life.stopping.Load() {
 			return l.drain(r)
 		}
 		if ev.Events&platform.Woken != 0 {
@@ -454,7 +491,7 @@ var errUnreadError = errors.New("poller reports a socket error that reads do not
 // stopping: a handler panic is counted and read past.
 func (l *loop) drain(r platform.Receiver) error {
 	defer l.flushInbox()
-	for !l.e.abort.Load() {
+	for !l.env.life.abort.Load() {
 		n, err := r.Read(l.b)
 		if n > 0 {
 			l.deliver(n)
@@ -528,7 +565,7 @@ func (l *loop) handle() (pe *PanicError) {
 			pe = &PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
-	l.e.cfg.Handler.HandleBatch(&l.w, Batch{b: l.b, loop: l.id})
+	l.env.handler.HandleBatch(&l.w, Batch{b: l.b, loop: l.id})
 	return nil
 }
 
@@ -543,7 +580,7 @@ func (l *loop) onPanic(pe *PanicError) error {
 	l.m.panics.Inc()
 	l.log.Report(panicDecision, pe)
 	err := l.fail(errpolicy.Fatal, pe)
-	if l.e.cfg.PanicStops {
+	if l.env.panicStops {
 		return l.endEngine(err)
 	}
 	l.panicRun++
@@ -553,7 +590,7 @@ func (l *loop) onPanic(pe *PanicError) error {
 		}
 	}
 	if l.panicRun > 1 {
-		l.pause(l.panicBackoff.Next())
+		l.pause(l.panicBackoff.NextWith(l.env.jitter()))
 	}
 	return nil
 }
@@ -564,12 +601,12 @@ func (l *loop) onPanic(pe *PanicError) error {
 // away. Past Config.MaxRestarts escalations in a row (re-opens included)
 // the engine ends with err; otherwise the loop reads on, backing off.
 func (l *loop) escalate(err error) error {
-	if limit := l.e.cfg.MaxRestarts; limit > 0 && l.escalations >= limit {
-		return l.endEngine(fmt.Errorf("udprx: giving up after %d failure escalations in a row: %w", l.escalations, err))
+	if limit := l.env.maxRestarts; limit > 0 && l.escalations >= limit {
+		return l.endEngine(fmt.Errorf("%w; giving up after %d failure escalations in a row", err, l.escalations))
 	}
 	l.escalations++
-	l.e.log.Log(context.Background(), l.warnLevel(), "receive loop failing repeatedly: reading on the same socket",
-		"loop", l.id, "addr", l.e.addr.String(), "err", err, "escalations", l.escalations)
+	l.env.log.Log(context.Background(), l.warnLevel(), "receive loop failing repeatedly: reading on the same socket",
+		"loop", l.id, "addr", l.env.addr, "err", err, "escalations", l.escalations)
 	return nil
 }
 
@@ -577,7 +614,7 @@ func (l *loop) escalate(err error) error {
 // so a loop that keeps escalating, or dies and recovers over and over,
 // cannot flood the log; every escalation is counted in metrics.
 func (l *loop) warnLevel() slog.Level {
-	if now := l.e.cfg.clock.Now(); l.warned.IsZero() || now.Sub(l.warned) >= errpolicy.DefaultSuppressInterval {
+	if now := l.env.clock.Now(); l.warned.IsZero() || now.Sub(l.warned) >= errpolicy.DefaultSuppressInterval {
 		l.warned = now
 		return slog.LevelWarn
 	}
@@ -589,8 +626,8 @@ func (l *loop) warnLevel() slog.Level {
 // socket is drained like every other loop's instead of being closed with
 // its queue. It returns err, for the loop to end with.
 func (l *loop) endEngine(err error) error {
-	l.e.fail(err)
-	<-l.e.stopCh
+	l.env.life.fail(err)
+	<-l.env.life.stopCh
 	return err
 }
 
@@ -598,8 +635,8 @@ func (l *loop) endEngine(err error) error {
 func (l *loop) pause(d time.Duration) {
 	l.m.backoff.Add(d.Seconds())
 	select {
-	case <-l.e.cfg.clock.After(d):
-	case <-l.e.stopCh:
+	case <-l.env.clock.After(d):
+	case <-l.env.life.stopCh:
 	}
 }
 
@@ -607,7 +644,7 @@ func (l *loop) pause(d time.Duration) {
 // loop should read on, or the error (wrapped with the loop and address)
 // when the loop must end.
 func (l *loop) onError(err error) error {
-	d := l.e.cfg.policy.Classify(err)
+	d := l.env.policy.Classify(err)
 	v := l.streak.Observe(d)
 	l.m.error(d)
 	l.log.Report(d, err)
@@ -615,7 +652,7 @@ func (l *loop) onError(err error) error {
 	case errpolicy.Retry, errpolicy.Count, errpolicy.Wait:
 		return nil
 	case errpolicy.Backoff:
-		l.pause(l.backoff.Next())
+		l.pause(l.backoff.NextWith(l.env.jitter()))
 		return nil
 	case errpolicy.Fatal:
 		if d.Verdict == errpolicy.Fatal {
@@ -627,7 +664,7 @@ func (l *loop) onError(err error) error {
 		if err := l.escalate(l.fail(v, err)); err != nil {
 			return err
 		}
-		l.pause(l.backoff.Next())
+		l.pause(l.backoff.NextWith(l.env.jitter()))
 		return nil
 	default: // Stop, and anything a newer policy adds
 		return l.fail(v, err)
@@ -636,7 +673,7 @@ func (l *loop) onError(err error) error {
 
 // fail wraps why the loop ended with where.
 func (l *loop) fail(v errpolicy.Verdict, err error) error {
-	return &LoopError{Loop: l.id, Addr: l.e.addr.String(), Verdict: v, Err: err}
+	return &LoopError{Loop: l.id, Addr: l.env.addr, Verdict: v, Err: err}
 }
 
 // hangUp turns a poller's hang-up report into an error for the policy.
@@ -647,27 +684,6 @@ func hangUp(ev platform.Event) error {
 	return fmt.Errorf("poller reported %v: %w", ev.Events, errpolicy.ErrHangUp)
 }
 
-// LoopError is why a loop ended other than by being stopped.
-type LoopError struct {
-	Loop    int               // the loop's index
-	Addr    string            // the address it received on
-	Verdict errpolicy.Verdict // what the error policy made of Err
-	Err     error             // the cause
-}
-
-// Error names the loop, its address, the cause and the verdict.
-func (e *LoopError) Error() string {
-	return fmt.Sprintf("udprx: loop %d on %s: %v (%s)", e.Loop, e.Addr, e.Err, e.Verdict)
-}
-
-// Unwrap returns the underlying error.
-func (e *LoopError) Unwrap() error { return e.Err }
-
-func isStop(err error) bool {
-	var le *LoopError
-	return errors.As(err, &le) && le.Verdict == errpolicy.Stop
-}
-
 func (l *loop) attrs() []slog.Attr {
-	return []slog.Attr{slog.Int("loop", l.id), slog.String("addr", l.e.addr.String())}
+	return []slog.Attr{slog.Int("loop", l.id), slog.String("addr", l.env.addr)}
 }

@@ -30,8 +30,8 @@ func (e *Engine) watchPaths() {
 	defer e.wg.Done()
 	for {
 		select {
-		case <-e.cfg.clock.After(pathCheckInterval):
-		case <-e.stopCh:
+		case <-e.env.clock.After(pathCheckInterval):
+		case <-e.life.stopCh:
 			return
 		}
 		for _, l := range e.loops {
@@ -103,7 +103,7 @@ var pathLostDecision = errpolicy.Decision{Verdict: errpolicy.Fatal, Name: "path-
 // reports the loss (once per socket: the loop ends) and returns the fatal
 // error for the supervisor.
 func (l *loop) onPathLost(r platform.Receiver, err error) error {
-	for range l.e.cfg.ReadBudget {
+	for range l.env.budget {
 		n, rerr := r.Read(l.b)
 		if n > 0 {
 			if err := l.deliver(n); err != nil {
@@ -116,5 +116,5 @@ func (l *loop) onPathLost(r platform.Receiver, err error) error {
 	}
 	l.m.error(pathLostDecision)
 	l.log.Report(pathLostDecision, err)
-	return l.fail(errpolicy.Fatal, err)
+	return l.fail(errpolicy.Fatal, platformError(err))
 }

@@ -19,15 +19,15 @@ var (
 	// sender that has none (an unbound unix datagram socket, or a unix
 	// socket at all: replies go to UDP senders), or WriteTo with an
 	// invalid address or port 0. Counted as a send drop "no_address".
-	ErrNoAddress = errors.New("udprx: no address to send to")
+	ErrNoAddress = errors.New("engine: no address to send to")
 	// ErrTooLarge: a payload longer than Config.ReplySize. Counted as a
 	// send drop "too_big".
-	ErrTooLarge = errors.New("udprx: payload longer than Config.ReplySize")
+	ErrTooLarge = errors.New("engine: payload longer than Config.ReplySize")
 	// ErrSendQueueFull: Engine.WriteTo or Engine.Reply found the loop's
 	// send queue (Config.SendQueue) full. Nothing was queued; the call
 	// is counted as a send drop "queue_full", and the caller may try
 	// again or let it go.
-	ErrSendQueueFull = errors.New("udprx: send queue full")
+	ErrSendQueueFull = errors.New("engine: send queue full")
 )
 
 // Writer sends datagrams from one loop's socket during HandleBatch: the
@@ -110,8 +110,8 @@ func (w *Writer) Buffer() []byte {
 
 func (w *Writer) outbox() *batch.Out {
 	if w.out == nil {
-		cfg := &w.l.e.cfg
-		o, err := batch.NewOut(cfg.ReplySlots, cfg.ReplySize)
+		env := w.l.env
+		o, err := batch.NewOut(env.replySlots, env.replySize)
 		if err != nil {
 			panic(err) // withDefaults validated both
 		}
@@ -186,7 +186,7 @@ func (l *loop) send(o *batch.Out) {
 		if err == nil {
 			break
 		}
-		d := l.e.cfg.policy.ClassifySend(err)
+		d := l.env.policy.ClassifySend(err)
 		if errors.Is(err, platform.ErrSegmented) && (d.Label == labelGSO || d.Label == labelBadAddr) {
 			l.disableGSO(err)
 			continue // the same messages, one by one
@@ -196,7 +196,7 @@ func (l *loop) send(o *batch.Out) {
 		case errpolicy.Retry:
 		case errpolicy.Wait:
 			if deadline.IsZero() {
-				deadline = time.Now().Add(l.e.cfg.SendTimeout)
+				deadline = time.Now().Add(l.env.sendTimeout)
 			}
 			if ok, _ := s.WaitWritable(time.Until(deadline)); !ok {
 				l.m.sendDrop(labelFull, len(msgs)-head)
@@ -208,11 +208,11 @@ func (l *loop) send(o *batch.Out) {
 		case errpolicy.Backoff:
 			l.m.sendDrop(d.Label, k)
 			head += k
-			delay := l.sendBackoff.Next()
+			delay := l.sendBackoff.NextWith(l.env.jitter())
 			l.m.backoff.Add(delay.Seconds())
 			select {
-			case <-l.e.cfg.clock.After(delay):
-			case <-l.e.stopCh:
+			case <-l.env.clock.After(delay):
+			case <-l.env.life.stopCh:
 			}
 		default: // Fatal, Stop: the socket is gone
 			l.m.sendDrop(d.Label, len(msgs)-head)
@@ -230,8 +230,8 @@ func (l *loop) disableGSO(err error) {
 	l.mu.Lock()
 	l.sockInfo.GSO = false
 	l.mu.Unlock()
-	l.e.log.Warn("UDP GSO refused by the kernel: sending unsegmented on this socket",
-		"loop", l.id, "addr", l.e.addr.String(), "err", err)
+	l.env.log.Warn("UDP GSO refused by the kernel: sending unsegmented on this socket",
+		"loop", l.id, "addr", l.env.addr, "err", err)
 }
 
 // inbox is a loop's queue for datagrams sent from other goroutines
@@ -307,7 +307,7 @@ func (e *Engine) enqueue(done <-chan struct{}, loop int, p []byte, to netip.Addr
 // and wakes the loop for the first datagram queued since it last sent.
 func (e *Engine) push(done <-chan struct{}, loop int, p []byte, to netip.AddrPort, from netip.Addr, ifIndex uint32, name []byte) error {
 	if loop < 0 || loop >= len(e.loops) {
-		return fmt.Errorf("udprx: send on loop %d: the engine has loops 0 to %d", loop, len(e.loops)-1)
+		return fmt.Errorf("engine: send on loop %d: the engine has loops 0 to %d", loop, len(e.loops)-1)
 	}
 	l := e.loops[loop]
 	in := &l.in
@@ -317,7 +317,7 @@ func (e *Engine) push(done <-chan struct{}, loop int, p []byte, to netip.AddrPor
 		in.mu.Lock()
 		if in.closed {
 			in.mu.Unlock()
-			return fmt.Errorf("udprx: send on loop %d: %w", loop, net.ErrClosed)
+			return fmt.Errorf("engine: send on loop %d: %w", loop, net.ErrClosed)
 		}
 		if in.front == nil {
 			in.front, _ = batch.NewOut(e.cfg.SendQueue, e.cfg.ReplySize)
@@ -372,6 +372,16 @@ func (l *loop) flushInbox() {
 	in.roomMade()
 	in.mu.Unlock()
 	l.send(in.back)
+}
+
+// closeInbox refuses further sends from other goroutines and wakes the
+// writers waiting for room, who then fail with net.ErrClosed; what is
+// queued stays, for the socket to send.
+func (l *loop) closeInbox() {
+	l.in.mu.Lock()
+	defer l.in.mu.Unlock()
+	l.in.closed = true
+	l.in.roomMade()
 }
 
 // abandonInbox refuses further sends from other goroutines and counts

@@ -1,7 +1,5 @@
 package engine
 
-import "github.com/udprx/udprx/platform"
-
 // Stats is a snapshot of an Engine's counters: totals and one entry per
 // loop. Counters only grow over an Engine's life.
 type Stats struct {
@@ -47,14 +45,15 @@ type Stats struct {
 type LoopStats struct {
 	Datagrams, Bytes, Batches, Truncated, Errors, Restarts, KernelDrops, Discarded, SocketErrors uint64
 	Sent, SentBytes, SendCalls, SendDrops, AppDrops                                              uint64
-	// Socket is what the platform reported when the socket was opened:
-	// the backend and the receive buffer requested and granted.
-	Socket platform.Info
+	// Socket is what the engine learned when the socket was opened: the
+	// backend, the receive buffer requested and granted, the options
+	// granted.
+	Socket SocketInfo
 	// IncomingCPU is the socket's SO_INCOMING_CPU now (Linux): the CPU
 	// Config.IncomingCPU steers to, or on a connected adopted socket the
 	// CPU that last received for it; -1 when unset or unknown (a server's
-	// unconnected socket records nothing by itself: see
-	// platform.CPUSteerer).
+	// unconnected socket records nothing by itself: the kernel sets it on
+	// a connected socket only).
 	IncomingCPU int
 }
 
@@ -71,7 +70,7 @@ func (e *Engine) Stats() Stats {
 			Truncated:    l.m.truncated.Get(),
 			Errors:       l.m.errors.Get(),
 			Restarts:     l.m.restarts.Get(),
-			Socket:       l.info(),
+			Socket:       socketInfo(l.info()),
 			KernelDrops:  l.kernelDrops(),
 			Discarded:    l.m.discarded.Get(),
 			IncomingCPU:  l.incomingCPU(),

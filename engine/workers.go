@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/udprx/udprx/errpolicy"
 )
 
 // Workers is a Handler that splits reading from processing, for handlers
@@ -88,7 +90,8 @@ func (ws *Workers) call(j *Job) {
 			pe := &PanicError{Value: p, Stack: debug.Stack()}
 			ws.e.log.Error("work function panicked", "loop", l.id, "addr", ws.e.addr.String(), "err", pe)
 			if ws.e.cfg.PanicStops {
-				ws.e.fail(pe)
+				// As a handler panic does: Run returns it in a LoopError.
+				ws.e.life.fail(&LoopError{Loop: l.id, Addr: ws.e.env.addr, Verdict: errpolicy.Fatal, Err: pe})
 			}
 		}
 	}()
@@ -106,7 +109,7 @@ func (ws *Workers) drainLoop(l *loop) {
 	h := ws.queues[l.id]
 	for !h.settled() {
 		l.flushInbox()
-		if l.e.abort.Load() {
+		if l.env.life.abort.Load() {
 			return
 		}
 		select {

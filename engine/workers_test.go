@@ -131,7 +131,7 @@ func TestWorkersShutdownOrder(t *testing.T) {
 	}
 	ctx := testContext(t)
 	started, waitStarted := loopStarts(t)
-	e.cfg.started = started
+	e.env.started = started
 	go e.Run(ctx)
 	waitStarted(1)
 	conn, err := net.DialUDP("udp", nil, e.Addr().(*net.UDPAddr))

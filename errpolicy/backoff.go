@@ -45,15 +45,18 @@ type BackoffSchedule struct {
 	// Multiplier is the growth per attempt; 0, anything below 1 and NaN
 	// mean DefaultMultiplier.
 	Multiplier float64
-	// Rand returns a number in [0, 1); nil means math/rand/v2's Float64.
-	// Values outside [0, 1] are clamped. Tests inject a deterministic one.
-	Rand func() float64
-
-	attempt int
+	attempt    int
 }
 
-// Next returns the next wait and counts an attempt.
-func (b *BackoffSchedule) Next() time.Duration {
+// Next returns the next wait and counts an attempt, its jitter drawn from
+// math/rand/v2.
+func (b *BackoffSchedule) Next() time.Duration { return b.NextWith(rand.Float64()) }
+
+// NextWith is Next with the jitter given by the caller: r in [0, 1] picks
+// the wait from the lower bound c/2 (0) to the upper bound c (1); values
+// outside are clamped, NaN is 0. It is for a caller that keeps its own
+// random source, such as a seeded one for a reproducible run.
+func (b *BackoffSchedule) NextWith(r float64) time.Duration {
 	initial, limit, mult := b.params()
 	// The float computation cannot overflow: a huge power is +Inf, which
 	// the comparison with limit caps. Durations up to DefaultMax and far
@@ -65,7 +68,7 @@ func (b *BackoffSchedule) Next() time.Duration {
 	if b.attempt < math.MaxInt {
 		b.attempt++
 	}
-	r := b.random()
+	r = clampUnit(r)
 	half := ceil / 2
 	d := time.Duration(half + r*(ceil-half))
 	return min(d, limit)
@@ -93,12 +96,8 @@ func (b *BackoffSchedule) params() (initial, limit time.Duration, mult float64) 
 	return initial, limit, mult
 }
 
-// random returns a number in [0, 1] from Rand or math/rand/v2.
-func (b *BackoffSchedule) random() float64 {
-	r := rand.Float64()
-	if b.Rand != nil {
-		r = b.Rand()
-	}
+// clampUnit returns r clamped to [0, 1], NaN as 0.
+func clampUnit(r float64) float64 {
 	switch {
 	case !(r >= 0): // also NaN
 		return 0

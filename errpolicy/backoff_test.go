@@ -8,44 +8,43 @@ import (
 	"github.com/udprx/udprx/errpolicy"
 )
 
-func constRand(r float64) func() float64 { return func() float64 { return r } }
-
 func TestBackoffBounds(t *testing.T) {
-	// With Rand at 0 every wait is the lower bound c/2, at 1 the upper
+	// With r at 0 every wait is the lower bound c/2, at 1 the upper
 	// bound c, where c = min(Max, Initial*Multiplier^n).
 	tests := []struct {
 		name string
 		b    errpolicy.BackoffSchedule
+		r    float64 // NextWith's jitter
 		want []time.Duration
 	}{
-		{"defaults, low", errpolicy.BackoffSchedule{Rand: constRand(0)}, []time.Duration{
+		{"defaults, low", errpolicy.BackoffSchedule{}, 0, []time.Duration{
 			5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond,
 		}},
-		{"defaults, high", errpolicy.BackoffSchedule{Rand: constRand(1)}, []time.Duration{
+		{"defaults, high", errpolicy.BackoffSchedule{}, 1, []time.Duration{
 			10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond,
 		}},
-		{"custom, middle", errpolicy.BackoffSchedule{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 3, Rand: constRand(0.5)}, []time.Duration{
+		{"custom, middle", errpolicy.BackoffSchedule{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 3}, 0.5, []time.Duration{
 			75 * time.Millisecond, 225 * time.Millisecond, 675 * time.Millisecond, 750 * time.Millisecond, 750 * time.Millisecond,
 		}},
-		{"initial above max is capped", errpolicy.BackoffSchedule{Initial: time.Minute, Max: time.Second, Rand: constRand(1)}, []time.Duration{
+		{"initial above max is capped", errpolicy.BackoffSchedule{Initial: time.Minute, Max: time.Second}, 1, []time.Duration{
 			time.Second, time.Second,
 		}},
-		{"multiplier below 1 means the default", errpolicy.BackoffSchedule{Initial: time.Millisecond, Multiplier: 0.5, Rand: constRand(1)}, []time.Duration{
+		{"multiplier below 1 means the default", errpolicy.BackoffSchedule{Initial: time.Millisecond, Multiplier: 0.5}, 1, []time.Duration{
 			time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond,
 		}},
-		{"NaN multiplier means the default", errpolicy.BackoffSchedule{Initial: time.Millisecond, Multiplier: math.NaN(), Rand: constRand(1)}, []time.Duration{
+		{"NaN multiplier means the default", errpolicy.BackoffSchedule{Initial: time.Millisecond, Multiplier: math.NaN()}, 1, []time.Duration{
 			time.Millisecond, 2 * time.Millisecond,
 		}},
-		{"negative rand is clamped", errpolicy.BackoffSchedule{Rand: constRand(-3)}, []time.Duration{5 * time.Millisecond}},
-		{"rand above 1 is clamped", errpolicy.BackoffSchedule{Rand: constRand(7)}, []time.Duration{10 * time.Millisecond}},
-		{"NaN rand is clamped", errpolicy.BackoffSchedule{Rand: constRand(math.NaN())}, []time.Duration{5 * time.Millisecond}},
+		{"negative rand is clamped", errpolicy.BackoffSchedule{}, -3, []time.Duration{5 * time.Millisecond}},
+		{"rand above 1 is clamped", errpolicy.BackoffSchedule{}, 7, []time.Duration{10 * time.Millisecond}},
+		{"NaN rand is clamped", errpolicy.BackoffSchedule{}, math.NaN(), []time.Duration{5 * time.Millisecond}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := tt.b
 			for i, want := range tt.want {
-				if got := b.Next(); got != want {
-					t.Fatalf("Next() #%d = %v, want %v", i, got, want)
+				if got := b.NextWith(tt.r); got != want {
+					t.Fatalf("NextWith() #%d = %v, want %v", i, got, want)
 				}
 				if b.Attempt() != i+1 {
 					t.Fatalf("Attempt() = %d after %d calls", b.Attempt(), i+1)
@@ -56,9 +55,9 @@ func TestBackoffBounds(t *testing.T) {
 }
 
 func TestBackoffCapNeverOverflows(t *testing.T) {
-	b := errpolicy.BackoffSchedule{Multiplier: 1e300, Rand: constRand(0.999999)}
+	b := errpolicy.BackoffSchedule{Multiplier: 1e300}
 	for i := range 5000 {
-		d := b.Next()
+		d := b.NextWith(0.999999)
 		if d < 0 || d > errpolicy.DefaultMax {
 			t.Fatalf("Next() #%d = %v, outside [0, %v]", i, d, errpolicy.DefaultMax)
 		}
@@ -81,9 +80,9 @@ func TestBackoffGrowsWithRealRandomness(t *testing.T) {
 }
 
 func TestBackoffReset(t *testing.T) {
-	b := errpolicy.BackoffSchedule{Rand: constRand(1)}
+	var b errpolicy.BackoffSchedule
 	for range 10 {
-		b.Next()
+		b.NextWith(1)
 	}
 	if b.Attempt() != 10 {
 		t.Fatalf("Attempt() = %d, want 10", b.Attempt())
@@ -92,7 +91,7 @@ func TestBackoffReset(t *testing.T) {
 	if b.Attempt() != 0 {
 		t.Fatalf("Attempt() = %d after Reset", b.Attempt())
 	}
-	if got := b.Next(); got != errpolicy.DefaultInitial {
-		t.Fatalf("Next() after Reset = %v, want %v", got, errpolicy.DefaultInitial)
+	if got := b.NextWith(1); got != errpolicy.DefaultInitial {
+		t.Fatalf("NextWith(1) after Reset = %v, want %v", got, errpolicy.DefaultInitial)
 	}
 }

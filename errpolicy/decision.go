@@ -13,7 +13,7 @@ type Decision struct {
 	// Verdict is what the receive loop should do.
 	Verdict Verdict
 	// Name is the errno's name as the platform spells it ("ENOTCONN",
-	// "WSAECONNRESET"), or one of "closed", "hangup", "truncated",
+	// "WSAECONNRESET"), or one of "closed", "hangup", "empty-readable",
 	// "deadline", "kernel-internal" and "unknown". An errno in no row of
 	// the [Host] table still carries the host's name for it ("EIO") where
 	// the host has one; its Reason says that no row knew it.
@@ -36,10 +36,6 @@ type Decision struct {
 // wraps it with %w; it classifies as [Fatal]: after a shutdown the socket never
 // becomes useful again, and a level-triggered poller would report it forever.
 var ErrHangUp = errors.New("errpolicy: socket hung up or shut down for reading")
-
-// ErrTruncated reports a datagram longer than the buffer it was read into
-// (MSG_TRUNC). The engine wraps it with %w; it classifies as [Count].
-var ErrTruncated = errors.New("errpolicy: datagram truncated")
 
 // ErrEmptyReadable reports that the poller said the socket was readable
 // and a read right after found nothing (EAGAIN). Once, it is harmless (a
@@ -67,8 +63,6 @@ var sentinels = [...]sentinel{
 		"shut down for reading, possibly from another process; it never recovers and a level-triggered poller would spin on it (docs/kernel.md): re-open", ""}},
 	{ErrEmptyReadable, Decision{Count, "empty-readable", 0,
 		"the poller reported data a read did not find: once, a datagram the kernel discarded as it was read (a bad checksum); repeated, a spin: count, and a Streak turns a run into back-offs, then escalations on the same socket", ""}},
-	{ErrTruncated, Decision{Count, "truncated", 0,
-		"one datagram was longer than its buffer; its tail is lost, the socket is fine", ""}},
 	{os.ErrDeadlineExceeded, Decision{Wait, "deadline", 0,
 		"a read deadline the caller set (the portable backend's wake-up) passed with nothing to read", ""}},
 }

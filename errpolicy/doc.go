@@ -15,7 +15,7 @@
 // chain the platform layer builds, *net.OpError → *os.SyscallError →
 // syscall.Errno, with errors.Is and errors.AsType, never by text. Sentinels
 // come first: net.ErrClosed and os.ErrClosed (our own close: [Stop]),
-// [ErrHangUp] ([Fatal]), [ErrTruncated] ([Count]) and os.ErrDeadlineExceeded
+// [ErrHangUp] ([Fatal]), [ErrEmptyReadable] ([Count]) and os.ErrDeadlineExceeded
 // ([Wait]). An errno is then looked up in the table of the platform, keyed by
 // that platform's own numbers: [Linux], [Darwin], [FreeBSD] and [Windows] are
 // all built on every OS, so all four are tested on Linux, and when building

@@ -28,7 +28,6 @@ var sentinelLabels = map[error]string{
 	os.ErrClosed:           "`os.ErrClosed`",
 	ErrHangUp:              "`errpolicy.ErrHangUp`",
 	ErrEmptyReadable:       "`errpolicy.ErrEmptyReadable`",
-	ErrTruncated:           "`errpolicy.ErrTruncated`",
 	os.ErrDeadlineExceeded: "`os.ErrDeadlineExceeded`",
 }
 

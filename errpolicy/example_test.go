@@ -41,11 +41,11 @@ func ExampleStreak() {
 }
 
 // The waits of a BackoffSchedule grow exponentially, with equal jitter: with
-// Rand fixed at 0 they are the lower bounds.
+// the jitter fixed at 0 (NextWith) they are the lower bounds.
 func ExampleBackoffSchedule() {
-	b := errpolicy.BackoffSchedule{Initial: 100 * time.Millisecond, Max: time.Second, Rand: func() float64 { return 0 }}
+	b := errpolicy.BackoffSchedule{Initial: 100 * time.Millisecond, Max: time.Second}
 	for range 5 {
-		fmt.Print(b.Next(), " ")
+		fmt.Print(b.NextWith(0), " ")
 	}
 	fmt.Println()
 	// Output: 50ms 100ms 200ms 400ms 500ms

@@ -1,5 +1,5 @@
 package errpolicy
 
-// Host is the table of the OS being built for: [Darwin] here, on macOS and
+// host is the table of the OS being built for: [Darwin] here, on macOS and
 // iOS (which satisfies the darwin build constraint).
-var Host = Darwin
+var host = Darwin

@@ -1,4 +1,4 @@
 package errpolicy
 
-// Host is the table of the OS being built for: [FreeBSD] here.
-var Host = FreeBSD
+// host is the table of the OS being built for: [FreeBSD] here.
+var host = FreeBSD

@@ -2,7 +2,7 @@
 
 package errpolicy
 
-// Host is the table of the OS being built for: [Linux] here, on Linux and
+// host is the table of the OS being built for: [Linux] here, on Linux and
 // Android on every architecture but the mips family, whose errno numbers
 // differ and which gets the generic table of host_other.go.
-var Host = Linux
+var host = Linux

@@ -7,14 +7,14 @@ import (
 	"syscall"
 )
 
-// Host is the table of the OS being built for. On systems without a table of
+// host is the table of the OS being built for. On systems without a table of
 // their own (the other BSDs, illumos, Solaris, AIX, js, wasip1, and Linux on
 // the mips family, whose errno numbers differ) it is a conservative generic
 // table named "generic", built from the host's own syscall constants, so its
 // numbers are right by construction: only the errors whose meaning is the same
 // everywhere get a row, and everything else backs off as unknown. On Linux
 // (mips) the kernel-internal range from 512 to 4095 is still retried.
-var Host = genericTable()
+var host = genericTable()
 
 func genericTable() *Table {
 	rows := []Row{

@@ -1,4 +1,4 @@
 package errpolicy
 
-// Host is the table of the OS being built for: [Windows] here.
-var Host = Windows
+// host is the table of the OS being built for: [Windows] here.
+var host = Windows

@@ -91,4 +91,4 @@ func (t *Table) ClassifySend(err error) Decision {
 }
 
 // ClassifySend classifies a send error with the [Host] table.
-func ClassifySend(err error) Decision { return Host.ClassifySend(err) }
+func ClassifySend(err error) Decision { return host.ClassifySend(err) }

@@ -26,7 +26,7 @@ var goneNames = []string{"EBADF", "ENOTSOCK", "EFAULT", "EPIPE",
 var sendVerdicts = []Verdict{Retry, Wait, Drop, Backoff, Fatal}
 
 func TestSendRowsWellFormed(t *testing.T) {
-	for _, table := range append(slices.Clone(platformTables), Host) {
+	for _, table := range append(slices.Clone(platformTables), host) {
 		t.Run(table.Name(), func(t *testing.T) {
 			rows := table.SendRows()
 			if len(rows) == 0 {
@@ -85,7 +85,7 @@ func TestSendRowsWellFormed(t *testing.T) {
 // ENOBUFS, so a wait for writability would spin); only a full send buffer
 // is waited for; only an interrupted call is retried.
 func TestSendPolicy(t *testing.T) {
-	for _, table := range append(slices.Clone(platformTables), Host) {
+	for _, table := range append(slices.Clone(platformTables), host) {
 		t.Run(table.Name(), func(t *testing.T) {
 			for _, r := range table.SendRows() {
 				gone := slices.Contains(goneNames, r.Name)

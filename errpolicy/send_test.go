@@ -149,7 +149,7 @@ func TestClassifySendWindows(t *testing.T) {
 // so the host's send rows (the generic table's too, on systems without a
 // table of their own) are checked against the syscall package at run time.
 func TestClassifySendHostErrno(t *testing.T) {
-	if errpolicy.Host == errpolicy.Windows {
+	if errpolicy.Host() == errpolicy.Windows {
 		t.Skip("the Windows table holds Winsock codes, not the syscall package's invented POSIX numbers")
 	}
 	cases := []struct {
@@ -177,7 +177,7 @@ func TestClassifySendHostErrno(t *testing.T) {
 }
 
 func TestClassifySendNil(t *testing.T) {
-	for _, table := range []*errpolicy.Table{errpolicy.Linux, errpolicy.Darwin, errpolicy.FreeBSD, errpolicy.Windows, errpolicy.Host} {
+	for _, table := range []*errpolicy.Table{errpolicy.Linux, errpolicy.Darwin, errpolicy.FreeBSD, errpolicy.Windows, errpolicy.Host()} {
 		if d := table.ClassifySend(nil); d != (errpolicy.Decision{}) {
 			t.Errorf("%s.ClassifySend(nil) = %+v, want the zero Decision", table.Name(), d)
 		}
@@ -186,7 +186,7 @@ func TestClassifySendNil(t *testing.T) {
 
 func TestClassifySendUsesHost(t *testing.T) {
 	for _, err := range []error{sendErr("sendmsg", 11), sendErr("sendmsg", 35), sendErr("sendmsg", 10035), net.ErrClosed, errors.New("x")} {
-		if got, want := errpolicy.ClassifySend(err), errpolicy.Host.ClassifySend(err); got != want {
+		if got, want := errpolicy.ClassifySend(err), errpolicy.Host().ClassifySend(err); got != want {
 			t.Errorf("ClassifySend(%v) = %+v, Host.ClassifySend = %+v", err, got, want)
 		}
 	}

@@ -91,7 +91,7 @@ func (t *Table) lookup(errno uintptr) Decision {
 		return Decision{Verdict: Retry, Name: "kernel-internal", Errno: errno, Reason: reasonKernelInternal}
 	}
 	name := "unknown"
-	if t == Host {
+	if t == host {
 		// The host's own table: the running system can name the errno,
 		// so the log says "EIO", not "unknown". Another platform's table
 		// cannot: its numbers mean other errnos here.
@@ -102,5 +102,13 @@ func (t *Table) lookup(errno uintptr) Decision {
 	return Decision{Verdict: Backoff, Name: name, Errno: errno, Reason: reasonUnknownErrno}
 }
 
-// Classify classifies err with the [Host] table: Host.Classify(err).
-func Classify(err error) Decision { return Host.Classify(err) }
+// Host returns the table of the OS being built for: [Linux] on Linux and
+// Android (but the mips family, whose errno numbers differ), [Darwin] on
+// macOS and iOS, [FreeBSD], [Windows], and elsewhere a conservative
+// generic table named "generic", built from the host's own syscall
+// constants (see host_other.go). It is a function, not a variable, so no
+// caller can swap the table another package classifies with.
+func Host() *Table { return host }
+
+// Classify classifies err with the [Host] table: Host().Classify(err).
+func Classify(err error) Decision { return host.Classify(err) }

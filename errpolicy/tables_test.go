@@ -13,7 +13,7 @@ import (
 var platformTables = []*Table{Linux, Darwin, FreeBSD, Windows}
 
 func TestRowsWellFormed(t *testing.T) {
-	for _, table := range append(slices.Clone(platformTables), Host) {
+	for _, table := range append(slices.Clone(platformTables), host) {
 		t.Run(table.Name(), func(t *testing.T) {
 			rows := table.Rows()
 			if len(rows) == 0 {

@@ -3,6 +3,7 @@
 package platform
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 )
@@ -14,5 +15,5 @@ import (
 // implemented there), and the other systems have no duplicate-and-check
 // path written for them; open the socket with Listen instead.
 func Adopt(fd uintptr, opts Options) (Receiver, error) {
-	return nil, fmt.Errorf("platform: adopt fd %d: adopting a socket is not supported on %s", fd, runtime.GOOS)
+	return nil, fmt.Errorf("platform: adopt fd %d: adopting a socket on %s: %w", fd, runtime.GOOS, errors.ErrUnsupported)
 }

@@ -9,6 +9,10 @@
 // flags on an Event, and what any of it means is for the caller (udprx's
 // engine asks package errpolicy).
 //
+// Only package engine imports platform (TestImportGraph keeps it so):
+// engine is the API, and none of platform's types appear in it. Programs
+// use engine; platform may change with the engine that uses it.
+//
 // Each backend is one Receiver implementation compiled only where it
 // works. The files, by role (TestDocFileMap keeps this map whole:
 // go test ./platform -run TestDocFileMap -update adds a new file):

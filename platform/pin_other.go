@@ -4,11 +4,12 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 )
 
 // PinThread is not supported here: darwin has only affinity hints, and
 // the other systems' calls are left for when someone needs them.
 func PinThread(cpu int) (restore func() error, err error) {
-	return nil, errors.New("platform: pinning a thread to a CPU is not supported on " + runtime.GOOS)
+	return nil, fmt.Errorf("platform: pinning a thread to a CPU on %s: %w", runtime.GOOS, errors.ErrUnsupported)
 }

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"os"
@@ -227,7 +228,7 @@ type fileID struct{ dev, ino uint64 }
 
 // errReusePortUnbalanced is Listen's error for Options.ReusePort where
 // SO_REUSEPORT does not balance load (see ReusePortBalances).
-var errReusePortUnbalanced = errors.New("platform: SO_REUSEPORT does not balance load on this system: use one loop")
+var errReusePortUnbalanced = fmt.Errorf("platform: SO_REUSEPORT does not balance load on this system: use one loop: %w", errors.ErrUnsupported)
 
 // ErrPathLost is wrapped by CheckPath's error when the unix socket file a
 // Receiver was bound to (Info.Path) was removed, or replaced by another

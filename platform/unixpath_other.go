@@ -3,6 +3,7 @@
 package platform
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 )
@@ -13,7 +14,7 @@ import (
 // safe start (unixpath_unix.go) needs; the rest (js, wasip1, plan9) have no
 // unix sockets.
 func listenUnixgram(address string, _ Options) (Receiver, error) {
-	return nil, fmt.Errorf("platform: unixgram %q: unix datagram sockets are not supported on %s", address, runtime.GOOS)
+	return nil, fmt.Errorf("platform: unixgram %q: unix datagram sockets on %s: %w", address, runtime.GOOS, errors.ErrUnsupported)
 }
 
 // CheckPath reports nil: no Receiver here has a socket file (see

@@ -140,7 +140,7 @@ func parseUnixAddress(address string, abstractOK bool) (abstract bool, err error
 	case address[0] != '@':
 		return false, nil
 	case !abstractOK:
-		return false, fmt.Errorf("platform: unixgram %q: abstract socket names (@name) exist only on Linux", address)
+		return false, fmt.Errorf("platform: unixgram %q: abstract socket names (@name) exist only on Linux: %w", address, errors.ErrUnsupported)
 	case len(address) == 1:
 		return false, fmt.Errorf("platform: unixgram %q: empty abstract name", address)
 	}

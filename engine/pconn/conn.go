@@ -308,7 +308,7 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 // refuses control messages: oob must be empty.
 func (c *Conn) WriteMsgUDPAddrPort(b, oob []byte, addr netip.AddrPort) (n, oobn int, err error) {
 	if len(oob) > 0 {
-		return 0, 0, c.opError("write", nil, errors.New("pconn: WriteMsgUDPAddrPort: control messages are not supported"))
+		return 0, 0, c.opError("write", nil, fmt.Errorf("pconn: WriteMsgUDPAddrPort: control messages: %w", errors.ErrUnsupported))
 	}
 	n, err = c.WriteToUDPAddrPort(b, addr)
 	return n, 0, err
