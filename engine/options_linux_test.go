@@ -212,3 +212,43 @@ func TestGROCarryOverDelivered(t *testing.T) {
 	gsoSend(t, e.Addr().(*net.UDPAddr), 128, 64, 128)
 	c.waitFor(t, testContext(t), 128)
 }
+
+// TestGROKernelDropsCountReads: with GRO, the kernel drops a coalesced
+// read as one unit and counts it once. A local GSO sender of full
+// super-packets (64 segments each) into a small buffer behind a held
+// handler shows it exactly: every datagram sent is delivered or in a
+// dropped read of 64, and KernelDrops counts reads, not datagrams.
+func TestGROKernelDropsCountReads(t *testing.T) {
+	const segs, supers = 64, 64
+	h := newHeld()
+	e, err := New(Config{Addr: "udp4://127.0.0.1:0", Loops: 1, GRO: true, RecvBuffer: 64 << 10, Handler: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.Stats().Loops[0].Socket.GRO {
+		t.Skip("the kernel refused UDP_GRO")
+	}
+	ctx := testContext(t)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	addr := e.Addr().(*net.UDPAddr)
+	gsoSend(t, addr, segs, 64, segs) // the first read, which the handler holds
+	<-h.entered
+	gsoSend(t, addr, segs*supers, 64, segs)
+	close(h.release)
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	s := e.Stats()
+	sent := uint64(segs * (supers + 1))
+	t.Logf("sent %d in %d super-packets: delivered %d, kernel drops %d", sent, supers+1, s.Datagrams, s.KernelDrops)
+	if s.KernelDrops == 0 {
+		t.Fatal("no drops: the buffer held every super-packet, so nothing was shown")
+	}
+	if got := s.Datagrams + s.KernelDrops*segs; got != sent {
+		t.Errorf("delivered %d + %d dropped reads x %d = %d, want %d sent", s.Datagrams, s.KernelDrops, segs, got, sent)
+	}
+}

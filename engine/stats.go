@@ -9,9 +9,14 @@ type Stats struct {
 	Truncated uint64 // datagrams cut to DatagramSize
 	Errors    uint64 // receive errors of every class
 	Restarts  uint64 // sockets re-opened after a fatal error
-	// KernelDrops are datagrams the kernel dropped before the engine could
-	// read them, mostly because a receive buffer was full (Linux: each
-	// socket's SO_MEMINFO count, read by Stats; 0 elsewhere).
+	// KernelDrops are what the kernel dropped before the engine could
+	// read it, mostly because a receive buffer was full (Linux: each
+	// socket's SO_MEMINFO count, read by Stats; 0 elsewhere): datagrams,
+	// exactly, on a socket without GRO. With Config.GRO the kernel counts
+	// a dropped coalesced read once, however many datagrams it held (up
+	// to 64 from a NIC, up to the sender's segments from a local GSO
+	// sender): the count is exact in reads, and the datagrams they held
+	// are counted nowhere (docs/operations.md).
 	KernelDrops uint64
 	// Discarded are datagrams the kernel had queued on a socket the engine
 	// closed that were read and not handed to the handler: Shutdown's ctx
