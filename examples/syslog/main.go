@@ -37,9 +37,9 @@ import (
 // system default (212992 bytes on Debian 12) loggen at 50k messages/s
 // already lost 0.1-6% of its messages, while 4 MiB lost none at
 // loggen's full rate on a 2-CPU machine with Linux 6.18 (150-215k/s);
-// docs/benchmarks.md has the runs. Linux reports twice the request as
-// granted (its bookkeeping overhead); as root the engine asks with
-// SO_RCVBUFFORCE, so net.core.rmem_max does not cap it.
+// docs/benchmarks.md has the runs. As root the engine asks with
+// SO_RCVBUFFORCE, so net.core.rmem_max does not cap it; otherwise the
+// granted size, on stderr at the start, may be less.
 const defaultRecvBuffer = 4 << 20
 
 // datagramSize is the receive buffer per datagram. RFC 5426 section 3.2:
@@ -194,9 +194,9 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 }
 
 // socketsLine says how many loops listen and the receive buffer the
-// kernel granted each (Linux reports twice the request):
+// kernel granted each, in the request's units (platform.Info):
 //
-//	2 loops, receive buffer 8388608 bytes each (asked 4194304)
+//	2 loops, receive buffer 4194304 bytes each (asked 4194304)
 func socketsLine(s engine.Stats) string {
 	if len(s.Loops) == 0 {
 		return "no loops"
