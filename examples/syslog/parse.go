@@ -394,6 +394,9 @@ func (p *scanner) rfc3339(now time.Time) (time.Time, error) {
 	// then the other, keeps a failed attempt's error from allocating.
 	var t time.Time
 	var err error
+	if t, ok := plainTime(s, now.Location()); ok {
+		return t, nil
+	}
 	if hasZone(s) {
 		t, err = time.Parse(time.RFC3339, s)
 	} else {
@@ -404,6 +407,36 @@ func (p *scanner) rfc3339(now time.Time) (time.Time, error) {
 		return time.Time{}, p.fail("TIMESTAMP: want RFC 3339, with or without a zone")
 	}
 	return t, nil
+}
+
+// plainTime reads loggen's form, "2006-01-02T15:04:05" exactly, in loc,
+// without time.Parse's layout interpretation (a fifth of the program's
+// parsing time at loggen's rate). Anything else is left to time.Parse.
+func plainTime(s string, loc *time.Location) (time.Time, bool) {
+	if len(s) != len("2006-01-02T15:04:05") || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	var v [6]int
+	for i, at := range [6]int{0, 5, 8, 11, 14, 17} {
+		w := 2
+		if i == 0 {
+			w = 4
+		}
+		for _, c := range []byte(s[at : at+w]) {
+			if !isDigit(c) {
+				return time.Time{}, false
+			}
+			v[i] = v[i]*10 + int(c-'0')
+		}
+	}
+	if v[1] < 1 || v[1] > 12 || v[2] < 1 || v[3] > 23 || v[4] > 59 || v[5] > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(v[0], time.Month(v[1]), v[2], v[3], v[4], v[5], 0, loc)
+	if t.Day() != v[2] {
+		return time.Time{}, false // a day the month does not have: time.Date moved it
+	}
+	return t, true
 }
 
 // hasZone reports whether an RFC 3339 time s ends in a zone: "Z" or

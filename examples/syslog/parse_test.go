@@ -238,6 +238,8 @@ func TestParseRejects(t *testing.T) {
 		{"3164 no SP after timestamp", "<13>Nov 22 05:32:17xh t: x", 19},
 		{"3164 February 29th far from a leap year", "<13>Feb 29 12:00:00 h t: x", 4},
 		{"3164 RFC 3339 bad month", "<13>2026-13-01T00:00:00 h t: x", 4},
+		{"3164 RFC 3339 February 30th", "<13>2026-02-30T00:00:00 h t: x", 4},
+		{"3164 RFC 3339 hour 24", "<13>2026-11-22T24:00:00 h t: x", 4},
 		{"3164 RFC 3339 date only", "<13>2026-11-22 05:32:17 h t: x", 4},
 		{"3164 RFC 3339 junk after the seconds", "<13>2026-11-22T05:32:17xh t: x", 4},
 		{"3164 RFC 3339 too long", "<13>2026-11-22T05:32:17." + strings.Repeat("1", 40) + " h t: x", 4},
@@ -261,6 +263,26 @@ func TestParseRejects(t *testing.T) {
 				t.Errorf("Parse(%q) = %+v, want %+v: the raw datagram kept as text", tt.in, got, want)
 			}
 		})
+	}
+}
+
+// TestPlainTime: the fast path for loggen's times agrees with
+// time.ParseInLocation, accepting and refusing the same.
+func TestPlainTime(t *testing.T) {
+	minus7 := time.FixedZone("", -7*3600)
+	for _, in := range []string{
+		"2026-12-03T10:27:48", "2028-02-29T23:59:59", "2026-02-29T00:00:00", "2026-04-31T00:00:00",
+		"2026-00-10T00:00:00", "2026-12-03T10:60:00", "2026-12-03T10:00:60", "2026-12-03t10:00:00",
+		"2026-12-03T1x:00:00", "0000-01-01T00:00:00", "2026-12-03T10:27:48.5", "2026-12-03T10:27:4",
+	} {
+		got, ok := plainTime(in, minus7)
+		want, err := time.ParseInLocation("2006-01-02T15:04:05", in, minus7)
+		if len(in) == 19 && (ok != (err == nil) || ok && !got.Equal(want)) {
+			t.Errorf("plainTime(%q) = %v, %v; time.ParseInLocation: %v, %v", in, got, ok, want, err)
+		}
+		if len(in) != 19 && ok {
+			t.Errorf("plainTime(%q) accepted a time that is not 19 bytes", in)
+		}
 	}
 }
 
