@@ -137,7 +137,7 @@ EOF
 # syslog-ng: one network() source, no system() source, the same output.
 cat >"$work/syslog-ng.conf" <<EOF
 @version: 3.38
-options { stats(freq(0)); create_dirs(no); };
+options { stats_freq(0); create_dirs(no); };
 source s_udp { network(ip("127.0.0.1") port($(port_of syslog-ng)) transport("udp") so_rcvbuf($rcvbuf)); };
 destination d_file { file("$work/syslog-ng.log"); };
 log { source(s_udp); destination(d_file); };
@@ -166,13 +166,16 @@ udp_line() { # udp_line PORT: the /proc/net/udp line of 127.0.0.1:PORT
 	awk -v a="$(printf '0100007F:%04X' "$1")" '$2 == a' /proc/net/udp
 }
 
-wait_ready() { # until the port is bound, 10 s at most
-	local i
+wait_ready() { # wait_ready SERVER PID: until its port is bound, 10 s at most
+	local i port
+	port=$(port_of "$1")
 	for i in $(seq 100); do
-		[ -z "$(udp_line "$1")" ] || return 0
+		[ -z "$(udp_line "$port")" ] || return 0
+		kill -0 "$2" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "bench-syslog: nothing bound to 127.0.0.1:$1 within 10 s" >&2
+	echo "bench-syslog: $1 is not listening on 127.0.0.1:$port; its output:" >&2
+	cat "$work/$1.err" >&2
 	return 1
 }
 
@@ -248,7 +251,7 @@ for round in $(seq "$rounds"); do
 		pid=$(start_server "$s")
 		pids+=("$pid")
 		port=$(port_of "$s")
-		wait_ready "$port"
+		wait_ready "$s" "$pid"
 		[ "$round" != 1 ] || rcvbuf_granted+=("$s $(ss -uamnH "sport = :$port" | grep -o 'rb[0-9]*' | head -1)")
 		measure "$s" "$round" "$pid" max --rate 10000000 --interval "$seconds"
 		for r in "${rates[@]}"; do
