@@ -135,7 +135,7 @@ func TestRunStopsOnSignal(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got := take(t, stdout, 2) // the writer flushes when its queue runs empty
+	got := take(t, stdout, 2) // the writer flushes within flushDelay
 	// The year and zone of an RFC 3164 timestamp are the receiver's.
 	if !strings.Contains(got[0], "-11-22T05:32:17") || !strings.HasSuffix(got[0], " user.err vm other: hello 3164") {
 		t.Errorf("line 1 = %q, want YYYY-11-22T05:32:17 user.err vm other: hello 3164", got[0])

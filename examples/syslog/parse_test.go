@@ -40,6 +40,20 @@ const (
 	loggerKernRefused = `<8>1 2026-11-22T05:32:17.126734+00:00 vm root - - [timeQuality tzKnown="1" isSynced="0"] no tag`
 )
 
+// Captured from loggen (syslog-ng-core 3.38.1, Debian 12) with a UDP
+// listener on 127.0.0.1, on 2026-12-03 around 10:27 UTC:
+//
+//	loggen -D -n 1 127.0.0.1 P          (the default: 256 bytes, a BSD header with an RFC 3339 time without zone)
+//	loggen -D -P -n 1 127.0.0.1 P       (RFC 5424 with RFC 6587 framing that counts the trailing line feed)
+//	loggen -D -P -F -n 1 127.0.0.1 P    (RFC 5424 without the framing)
+//	loggen -D -s 64 -n 1 127.0.0.1 P    (sizes below 127 give 127 bytes: no padding, no line feed)
+var (
+	loggenDefault  = "<38>2026-12-03T10:27:48 localhost prg00000[1234]: seq: 0000000000, thread: 0000, runid: 1796293668, stamp: 2026-12-03T10:27:48 " + strings.Repeat("PADD", 32) + "\n"
+	loggenFramed   = "256 <38>1 2026-12-03T10:27:49+00:00 localhost prg00000 1234 - - \xef\xbb\xbfseq: 0000000000, thread: 0000, runid: 1796293669, stamp: 2026-12-03T10:27:49 " + strings.Repeat("PADD", 28) + "PAD\n"
+	loggenUnframed = "<38>1 2026-12-03T10:27:50+00:00 localhost prg00000 1234 - - \xef\xbb\xbfseq: 0000000000, thread: 0000, runid: 1796293670, stamp: 2026-12-03T10:27:50 " + strings.Repeat("PADD", 28) + "PAD\n"
+	loggenShort    = "<38>2026-12-03T10:26:19 localhost prg00000[1234]: seq: 0000000000, thread: 0000, runid: 1796293579, stamp: 2026-12-03T10:26:19 "
+)
+
 // captured is when the samples above were sent: RFC 3164 timestamps get
 // their year from it.
 var captured = time.Date(2026, time.November, 22, 5, 32, 40, 0, time.UTC)
@@ -131,6 +145,25 @@ func TestParse(t *testing.T) {
 			Message{Format: Format3164, Facility: 1, Severity: 5, Timestamp: time.Date(2027, 1, 1, 0, 0, 1, 0, time.UTC), Host: "h", App: "t", Text: "x"}},
 		{"3164 February 29th in a leap year", "<13>Feb 29 12:00:00 h t: x", time.Date(2028, 3, 1, 0, 0, 0, 0, time.UTC),
 			Message{Format: Format3164, Facility: 1, Severity: 5, Timestamp: time.Date(2028, 2, 29, 12, 0, 0, 0, time.UTC), Host: "h", App: "t", Text: "x"}},
+		{"loggen default", loggenDefault, time.Time{}, Message{Format: Format3164, Facility: 4, Severity: 6,
+			Timestamp: time.Date(2026, 12, 3, 10, 27, 48, 0, time.UTC), Host: "localhost", App: "prg00000", ProcID: "1234",
+			Text: "seq: 0000000000, thread: 0000, runid: 1796293668, stamp: 2026-12-03T10:27:48 " + strings.Repeat("PADD", 32)}},
+		{"loggen -P: octet count with the line feed", loggenFramed, time.Time{}, Message{Format: Format5424, Facility: 4, Severity: 6,
+			Timestamp: time.Date(2026, 12, 3, 10, 27, 49, 0, time.UTC), Host: "localhost", App: "prg00000", ProcID: "1234",
+			Text: "seq: 0000000000, thread: 0000, runid: 1796293669, stamp: 2026-12-03T10:27:49 " + strings.Repeat("PADD", 28) + "PAD"}},
+		{"loggen -P -F", loggenUnframed, time.Time{}, Message{Format: Format5424, Facility: 4, Severity: 6,
+			Timestamp: time.Date(2026, 12, 3, 10, 27, 50, 0, time.UTC), Host: "localhost", App: "prg00000", ProcID: "1234",
+			Text: "seq: 0000000000, thread: 0000, runid: 1796293670, stamp: 2026-12-03T10:27:50 " + strings.Repeat("PADD", 28) + "PAD"}},
+		{"loggen shortest", loggenShort, time.Time{}, Message{Format: Format3164, Facility: 4, Severity: 6,
+			Timestamp: time.Date(2026, 12, 3, 10, 26, 19, 0, time.UTC), Host: "localhost", App: "prg00000", ProcID: "1234",
+			Text: "seq: 0000000000, thread: 0000, runid: 1796293579, stamp: 2026-12-03T10:26:19 "}},
+		{"3164 RFC 3339 time without zone is local", "<13>2026-11-22T05:32:17 h t: x", captured.In(minus7),
+			Message{Format: Format3164, Facility: 1, Severity: 5, Timestamp: time.Date(2026, 11, 22, 5, 32, 17, 0, minus7), Host: "h", App: "t", Text: "x"}},
+		// rsyslog's RSYSLOG_ForwardFormat template: fraction and zone.
+		{"3164 RFC 3339 time with fraction and zone", "<30>2026-11-22T05:32:17.123456+01:00 h t[9]: x", time.Time{},
+			Message{Format: Format3164, Facility: 3, Severity: 6, Timestamp: time.Date(2026, 11, 22, 5, 32, 17, 123456000, time.FixedZone("", 3600)), Host: "h", App: "t", ProcID: "9", Text: "x"}},
+		{"3164 RFC 3339 time only", "<13>2026-11-22T05:32:17Z", time.Time{},
+			Message{Format: Format3164, Facility: 1, Severity: 5, Timestamp: time.Date(2026, 11, 22, 5, 32, 17, 0, time.UTC)}},
 		{"3164 local time", "<13>Nov 22 05:32:17 h t: x", captured.In(minus7),
 			Message{Format: Format3164, Facility: 1, Severity: 5, Timestamp: time.Date(2026, 11, 22, 5, 32, 17, 0, minus7), Host: "h", App: "t", Text: "x"}},
 	}
@@ -204,6 +237,13 @@ func TestParseRejects(t *testing.T) {
 		{"3164 bad hour", "<13>Nov 22 25:32:17 h t: x", 4},
 		{"3164 no SP after timestamp", "<13>Nov 22 05:32:17xh t: x", 19},
 		{"3164 February 29th far from a leap year", "<13>Feb 29 12:00:00 h t: x", 4},
+		{"3164 RFC 3339 bad month", "<13>2026-13-01T00:00:00 h t: x", 4},
+		{"3164 RFC 3339 February 30th", "<13>2026-02-30T00:00:00 h t: x", 4},
+		{"3164 RFC 3339 hour 24", "<13>2026-11-22T24:00:00 h t: x", 4},
+		{"3164 RFC 3339 date only", "<13>2026-11-22 05:32:17 h t: x", 4},
+		{"3164 RFC 3339 junk after the seconds", "<13>2026-11-22T05:32:17xh t: x", 4},
+		{"3164 RFC 3339 too long", "<13>2026-11-22T05:32:17." + strings.Repeat("1", 40) + " h t: x", 4},
+		{"loggen -P octet count off by two", "258" + loggenFramed[3:], 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,11 +266,31 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
+// TestPlainTime: the fast path for loggen's times agrees with
+// time.ParseInLocation, accepting and refusing the same.
+func TestPlainTime(t *testing.T) {
+	minus7 := time.FixedZone("", -7*3600)
+	for _, in := range []string{
+		"2026-12-03T10:27:48", "2028-02-29T23:59:59", "2026-02-29T00:00:00", "2026-04-31T00:00:00",
+		"2026-00-10T00:00:00", "2026-12-03T10:60:00", "2026-12-03T10:00:60", "2026-12-03t10:00:00",
+		"2026-12-03T1x:00:00", "0000-01-01T00:00:00", "2026-12-03T10:27:48.5", "2026-12-03T10:27:4",
+	} {
+		got, ok := plainTime(in, minus7)
+		want, err := time.ParseInLocation("2006-01-02T15:04:05", in, minus7)
+		if len(in) == 19 && (ok != (err == nil) || ok && !got.Equal(want)) {
+			t.Errorf("plainTime(%q) = %v, %v; time.ParseInLocation: %v, %v", in, got, ok, want, err)
+		}
+		if len(in) != 19 && ok {
+			t.Errorf("plainTime(%q) accepted a time that is not 19 bytes", in)
+		}
+	}
+}
+
 // TestParseAllocs guards the claim in receiver.HandleBatch: the one
 // allocation per datagram is the copy the caller makes; Parse adds none
 // for a well-formed message.
 func TestParseAllocs(t *testing.T) {
-	for _, in := range []string{logger5424, loggerSD, logger3164PID, loggerSocket} {
+	for _, in := range []string{logger5424, loggerSD, logger3164PID, loggerSocket, loggenDefault, loggenFramed} {
 		if n := testing.AllocsPerRun(100, func() { Parse(in, captured) }); n != 0 {
 			t.Errorf("Parse(%q): %v allocations, want 0", in, n)
 		}
@@ -241,6 +301,7 @@ func TestParseAllocs(t *testing.T) {
 var seeds = []string{
 	logger5424, logger3164, loggerDefaultUDP, loggerNoTime, loggerSD, loggerOctetCount,
 	loggerUnicode, logger3164PID, loggerSocket, loggerSocketPID, loggerSocket5424, loggerKernRefused,
+	loggenDefault, loggenFramed, loggenUnframed, loggenShort,
 	`<0>1 - h a p m [id k="a\"] b\\" k2="]"] text`, "<13>Nov 22 05:32:17 fe80::1 app: x",
 	"<13>Feb 29 12:00:00 h t: x", "4 <1>", "", "<", "<13>1 ", "\xef\xbb\xbf",
 }

@@ -15,7 +15,8 @@ import (
 // own goroutine (a few hundred nanoseconds: no I/O, one allocation),
 // counts it, and hands it to the output without waiting (see output). With
 // several loops HandleBatch runs concurrently, once per loop: the counts
-// are atomics and the output queue is a channel, so nothing here locks.
+// are atomics and the output queue is a channel of batches, so nothing
+// here locks.
 type receiver struct {
 	out       *output
 	now       func() time.Time
@@ -27,6 +28,7 @@ type receiver struct {
 // HandleBatch implements engine.Handler.
 func (r *receiver) HandleBatch(_ *engine.Writer, b engine.Batch) {
 	now := r.now() // one clock read per batch, not per datagram
+	recs := r.out.batch(b.Len())
 	for _, d := range b.All() {
 		// d.Payload is the engine's buffer, overwritten by the next read
 		// once HandleBatch returns, and the record outlives this call on
@@ -42,8 +44,9 @@ func (r *receiver) HandleBatch(_ *engine.Writer, b engine.Batch) {
 		if d.Truncated() {
 			r.truncated.Add(1) // parsed all the same: the start is there
 		}
-		r.out.send(record{Message: m, src: d.Src, received: now, err: err})
+		recs = append(recs, record{Message: m, src: d.Src, received: now, err: err})
 	}
+	r.out.send(recs)
 }
 
 // counts is a snapshot of the receiver's and the output's counters.

@@ -93,37 +93,48 @@ func TestHandleBatchOwnsWhatItKeeps(t *testing.T) {
 }
 
 // TestHandleBatchAllocs guards the handler's cost: one allocation per
-// datagram, the copy of the payload, and nothing per batch.
+// datagram, the copy of the payload, and nothing per batch once the
+// writer gives batches back (here the test takes each batch off the
+// queue and recycles it, as the writer does).
 func TestHandleBatchAllocs(t *testing.T) {
 	b, err := batch.New(4, 512)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fill(t, b, netip.AddrPort{}, false, logger5424, loggerSD, logger3164PID, loggerSocket)
-	o := newOutput(&bytes.Buffer{}, false) // not running: the queue fills, then drops
+	o := newOutput(&bytes.Buffer{}, false)
 	r := &receiver{out: o, now: time.Now}
-	if n := testing.AllocsPerRun(100, func() { r.HandleBatch(nil, engine.BatchOf(b)) }); n > 4 {
+	n := testing.AllocsPerRun(100, func() {
+		r.HandleBatch(nil, engine.BatchOf(b))
+		o.recycle(<-o.queue)
+	})
+	if n > 4 {
 		t.Errorf("HandleBatch of 4 datagrams: %v allocations, want at most 4", n)
 	}
 }
 
-// TestOutputDropsWhenFull: a loop never waits for the output; what does
-// not fit in the queue is counted, and the rest is written at the stop.
+// TestOutputDropsWhenFull: a loop never waits for the output; the
+// records of a batch that does not fit in the queue are counted, and the
+// rest is written at the stop.
 func TestOutputDropsWhenFull(t *testing.T) {
 	var buf bytes.Buffer
 	o := newOutput(&buf, false)
 	m, _ := Parse(loggerSocket, captured)
-	const extra = 3
-	for range queueLen + extra {
-		o.send(record{Message: m, received: captured}) // returns at once: nobody is writing
+	const perBatch, extra = 3, 2
+	for range queueBatches + extra {
+		rs := o.batch(perBatch)
+		for range perBatch {
+			rs = append(rs, record{Message: m, received: captured})
+		}
+		o.send(rs) // returns at once: nobody is writing
 	}
-	if n := o.dropped.Load(); n != extra {
-		t.Errorf("dropped %d, want %d", n, extra)
+	if n := o.dropped.Load(); n != extra*perBatch {
+		t.Errorf("dropped %d, want %d", n, extra*perBatch)
 	}
 	go o.run()
 	closeOutput(t, o)
-	if n := strings.Count(buf.String(), "\n"); n != queueLen {
-		t.Errorf("%d lines written, want %d", n, queueLen)
+	if n := strings.Count(buf.String(), "\n"); n != queueBatches*perBatch {
+		t.Errorf("%d lines written, want %d", n, queueBatches*perBatch)
 	}
 }
 
@@ -140,7 +151,7 @@ func TestOutputWriteError(t *testing.T) {
 	go o.run()
 	m, _ := Parse(loggerSocket, captured)
 	for range 10 {
-		o.send(record{Message: m})
+		o.send([]record{{Message: m}, {Message: m}})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
