@@ -154,16 +154,7 @@ type CompareConfig struct {
 // udpbench's flag for it.
 func (c CompareConfig) Validate() error {
 	bad := c.TrialSetup.validate(nil)
-	seen := map[string]bool{}
-	for _, r := range c.Receivers {
-		switch {
-		case !slices.Contains(peers.ReceiverNames(), r):
-			bad = append(bad, fmt.Sprintf("receivers: unknown receiver %q (want some of %s)", r, strings.Join(peers.ReceiverNames(), ", ")))
-		case seen[r]:
-			bad = append(bad, fmt.Sprintf("receivers: %q given twice", r))
-		}
-		seen[r] = true
-	}
+	bad = validateNames(bad, c.Receivers, peers.ReceiverNames(), "receiver")
 	bad = validateSizes(bad, c.Sizes)
 	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		bad = append(bad, fmt.Sprintf("rate %v is not a finite number >= 0", c.Rate))
@@ -187,6 +178,23 @@ func (c CompareConfig) Validate() error {
 }
 
 // validateSizes appends the problems of a list of payload sizes to bad.
+// validateNames appends to bad a complaint, under udpbench's --receivers
+// flag, for each of names that is not in known (a kind, such as "echo
+// server") and for each given twice.
+func validateNames(bad, names, known []string, kind string) []string {
+	seen := map[string]bool{}
+	for _, n := range names {
+		switch {
+		case !slices.Contains(known, n):
+			bad = append(bad, fmt.Sprintf("receivers: unknown %s %q (want some of %s)", kind, n, strings.Join(known, ", ")))
+		case seen[n]:
+			bad = append(bad, fmt.Sprintf("receivers: %q given twice", n))
+		}
+		seen[n] = true
+	}
+	return bad
+}
+
 func validateSizes(bad []string, sizes []int) []string {
 	seen := map[int]bool{}
 	for _, s := range sizes {

@@ -64,16 +64,7 @@ type EchoCompareConfig struct {
 // Validate reports every invalid field of c in one error.
 func (c EchoCompareConfig) Validate() error {
 	bad := c.TrialSetup.validate(nil)
-	seen := map[string]bool{}
-	for _, s := range c.Servers {
-		switch {
-		case !slices.Contains(peers.EchoServerNames(), s):
-			bad = append(bad, fmt.Sprintf("receivers: unknown echo server %q (want some of %s)", s, strings.Join(peers.EchoServerNames(), ", ")))
-		case seen[s]:
-			bad = append(bad, fmt.Sprintf("receivers: %q given twice", s))
-		}
-		seen[s] = true
-	}
+	bad = validateNames(bad, c.Servers, peers.EchoServerNames(), "echo server")
 	if c.Size != 0 && (c.Size < wire.HeaderSize || c.Size > load.MaxSize) {
 		bad = append(bad, fmt.Sprintf("sizes: %d is outside %d..%d (a request carries a header)", c.Size, wire.HeaderSize, load.MaxSize))
 	}
