@@ -65,14 +65,7 @@ type RRConfig struct {
 // Validate reports every invalid field of c in one error, named by
 // udpbench rr's flags.
 func (c RRConfig) Validate() error {
-	var bad []string
-	if c.To == "" {
-		bad = append(bad, "to is required")
-	} else if _, port, err := net.SplitHostPort(c.To); err != nil {
-		bad = append(bad, fmt.Sprintf("to %q is not host:port", c.To))
-	} else if port == "" || port == "0" {
-		bad = append(bad, fmt.Sprintf("to %q has no destination port", c.To))
-	}
+	bad := validateTo(nil, c.To)
 	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		bad = append(bad, fmt.Sprintf("rate %v is not a finite number >= 0", c.Rate))
 	}

@@ -94,14 +94,7 @@ type SendConfig struct {
 // lower-case field name (the name of udpbench's matching flag). Zero values
 // that mean a default are valid. It does not resolve To.
 func (c SendConfig) Validate() error {
-	var bad []string
-	if c.To == "" {
-		bad = append(bad, "to is required")
-	} else if _, port, err := net.SplitHostPort(c.To); err != nil {
-		bad = append(bad, fmt.Sprintf("to %q is not host:port", c.To))
-	} else if port == "" || port == "0" {
-		bad = append(bad, fmt.Sprintf("to %q has no destination port", c.To))
-	}
+	bad := validateTo(nil, c.To)
 	if c.Size < 0 || c.Size > MaxSize {
 		bad = append(bad, fmt.Sprintf("size %d is outside 1..%d", c.Size, MaxSize))
 	}
@@ -512,4 +505,18 @@ func transientSendError(err error) bool {
 // route gives ENETUNREACH on every send): the flow backs off after those.
 func oneShotSendError(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// validateTo appends to bad what is wrong with a --to destination: missing,
+// not host:port, or without a port to send to.
+func validateTo(bad []string, to string) []string {
+	if to == "" {
+		return append(bad, "to is required")
+	}
+	if _, port, err := net.SplitHostPort(to); err != nil {
+		return append(bad, fmt.Sprintf("to %q is not host:port", to))
+	} else if port == "" || port == "0" {
+		return append(bad, fmt.Sprintf("to %q has no destination port", to))
+	}
+	return bad
 }
