@@ -59,13 +59,6 @@ type loop struct {
 	sender      platform.Sender // the socket's send half; nil if it has none
 	sendErr     error           // a send error that means the socket is gone
 	sendBackoff errpolicy.BackoffSchedule
-
-	// direct is the socket's send for other goroutines (WriteToNow), nil
-	// when it has none or is closed. Senders hold directMu shared while
-	// they use it; the loop holds it exclusively to swap or close the
-	// socket, so that no send reaches a descriptor number after Close.
-	directMu sync.RWMutex
-	direct   platform.DirectSender
 }
 
 // loopEnv is what a loop needs from its engine: the handler, the policy,
@@ -114,14 +107,9 @@ func newLoop(id int, env *loopEnv, r platform.Receiver, b *batch.Batch, m *loopM
 	return l
 }
 
-// useSocket takes r's send half, on the loop's goroutine, and offers its
-// direct send to other goroutines.
+// useSocket takes r's send half, on the loop's goroutine.
 func (l *loop) useSocket(r platform.Receiver) {
 	l.sender, _ = r.(platform.Sender)
-	ds, _ := r.(platform.DirectSender)
-	l.directMu.Lock()
-	l.direct = ds
-	l.directMu.Unlock()
 }
 
 func (l *loop) receiver() platform.Receiver {
@@ -192,9 +180,6 @@ func (l *loop) closeReceiver(mode closeMode) {
 	defer l.mu.Unlock()
 	l.dropsClosed += socketDrops(r)
 	l.readCPU()
-	l.directMu.Lock() // waits for direct sends in progress on r
-	l.direct = nil
-	l.directMu.Unlock()
 	r.Close()
 	l.r = nil
 	l.sender = nil // its descriptor number may be reused at once

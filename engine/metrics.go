@@ -83,13 +83,6 @@ func (m *loopMetrics) sent(msgs []batch.Message) {
 	m.sentBytes.Add(n)
 }
 
-// sentOne records one send call that sent one datagram of n bytes.
-func (m *loopMetrics) sentOne(n int) {
-	m.sendCalls.Inc()
-	m.sentDgrams.Inc()
-	m.sentBytes.Add(n)
-}
-
 // sendDrop counts n messages dropped for reason (a send table's Label or
 // one of the engine's own). It allocates (the series name), which is fine
 // off the hot path.

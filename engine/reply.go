@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/udprx/udprx/batch"
@@ -244,7 +243,6 @@ type inbox struct {
 	front  *batch.Out
 	back   *batch.Out
 	closed bool          // the loop has ended for good
-	queued atomic.Int32  // front.Len(), for WriteToNow to read without mu
 	room   chan struct{} // made by a waiting WriteToWait, closed when front is taken
 }
 
@@ -331,7 +329,6 @@ func (e *Engine) push(done <-chan struct{}, loop int, p []byte, to netip.AddrPor
 			err = in.front.Append(p, to, from, ifIndex)
 		}
 		first = in.front.Len() == 1
-		in.queued.Store(int32(in.front.Len()))
 		if done == nil || !errors.Is(err, batch.ErrOutFull) {
 			in.mu.Unlock()
 			break
@@ -372,7 +369,6 @@ func (l *loop) flushInbox() {
 		return
 	}
 	in.front, in.back = in.back, in.front
-	in.queued.Store(0)
 	in.roomMade()
 	in.mu.Unlock()
 	l.send(in.back)
@@ -399,7 +395,6 @@ func (l *loop) abandonInbox() {
 	if q := l.in.front; q != nil && q.Len() > 0 {
 		l.m.sendDrop("gone", q.Len())
 		q.Reset()
-		l.in.queued.Store(0)
 	}
 }
 

@@ -47,9 +47,6 @@
 //	send_linux.go           sendmmsg with UDP GSO and pinned sources
 //	send_bsd.go             one sendmsg per message
 //	send_portable.go        the portable backend's Send
-//	sendnow.go              DirectSender: a send from any goroutine, without the loop
-//	sendnow_linux.go        one sendmsg on the caller's stack
-//	sendnow_bsd.go          the same on darwin and FreeBSD
 //
 //	cmsg.go                 control messages (GRO size, drops, pktinfo, timestamps): pure parsers
 //	cmsg_linux.go           the host's struct cmsghdr layout

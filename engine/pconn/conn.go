@@ -283,7 +283,7 @@ func (c *Conn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	if c.loops > 1 {
 		loop = int(c.next.Add(1) % uint32(c.loops))
 	}
-	if err := c.e.WriteToNow(c.wd.wait(), loop, b, addr); err != nil {
+	if err := c.e.WriteToWait(c.wd.wait(), loop, b, addr); err != nil {
 		switch {
 		case errors.Is(err, net.ErrClosed):
 			err = net.ErrClosed
