@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 
 	"github.com/miekg/dns"
 
@@ -17,7 +18,18 @@ import (
 func main() {
 	mode := flag.String("conn", "pconn", "the server's conn: pconn (a pconn.Conn) or udpconn (a *net.UDPConn)")
 	addr := flag.String("addr", "127.0.0.1:5399", "address to serve on")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var pc net.PacketConn
 	var err error
 	switch *mode {
