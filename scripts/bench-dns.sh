@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# bench-dns.sh: examples/dns against the same answers on a stdlib loop and
-# on miekg/dns's dns.Server, and against NSD and Knot, all answering one
+# bench-dns.sh: examples/dns against the same answers on a stdlib loop, on
+# miekg/dns's dns.Server (on a *net.UDPConn, and on the engine's pconn.Conn:
+# miekg-pconn), and against NSD and Knot, all answering one
 # generated zone, measured with dnsperf (a client nobody here wrote).
 #
 #   sudo scripts/bench-dns.sh              # 3 interleaved rounds, one table
 #   sudo scripts/bench-dns.sh --rounds 5 --seconds 10
-#   scripts/bench-dns.sh --smoke           # seconds: udprx only, no comparison
+#   scripts/bench-dns.sh --smoke           # seconds: udprx and miekg-pconn, no comparison
 #
 # The server runs pinned to one CPU, dnsperf to another (taskset), on
 # 127.0.0.1 with non-default ports. Each round starts every server in turn
@@ -31,14 +32,14 @@ while [ $# -gt 0 ]; do
 	--server-cpu) server_cpu=$2; shift 2 ;;
 	--client-cpu) client_cpu=$2; shift 2 ;;
 	--smoke) smoke=1; shift ;;
-	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-dns: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-servers=(udprx stdlib miekg nsd knot)
+servers=(udprx stdlib miekg miekg-pconn nsd knot)
 rates=(20000 50000)
 if [ $smoke = 1 ]; then
-	rounds=1 seconds=2 rate_seconds=1 servers=(udprx) rates=(20000)
+	rounds=1 seconds=2 rate_seconds=1 servers=(udprx miekg-pconn) rates=(20000)
 fi
 if [ "$(nproc)" -lt 2 ]; then
 	server_cpu=0 client_cpu=0
@@ -106,7 +107,7 @@ trap cleanup EXIT
 } | shuf --random-source=<(yes) >"$work/queries.txt"
 
 port_of() { # a port per server, away from the defaults
-	case $1 in udprx) echo 15301 ;; stdlib) echo 15302 ;; miekg) echo 15303 ;; nsd) echo 15304 ;; knot) echo 15305 ;; esac
+	case $1 in udprx) echo 15301 ;; stdlib) echo 15302 ;; miekg) echo 15303 ;; nsd) echo 15304 ;; knot) echo 15305 ;; miekg-pconn) echo 15306 ;; esac
 }
 
 go build -o "$work/dnsd" ./examples/dns
@@ -159,7 +160,7 @@ start_server() { # prints the pid
 	local port cmd
 	port=$(port_of "$1")
 	case $1 in
-	udprx | stdlib | miekg)
+	udprx | stdlib | miekg | miekg-pconn)
 		cmd=("$work/dnsd" -listen "udp://127.0.0.1:$port" -zone "$work/bench.zone" -loops 1 -impl "$1" -tcp=false) ;;
 	nsd) cmd=(nsd -d -c "$work/nsd.conf") ;;
 	knot) cmd=(knotd -c "$work/knot.conf") ;;
@@ -243,22 +244,23 @@ median() { # median of the values for server and metric
 }
 
 r0=${rates[0]}
-printf '%-7s %10s %7s' server "answers/s" "loss%"
+printf '%-11s %10s %7s' server "answers/s" "loss%"
 for r in "${rates[@]}"; do printf ' %14s' "µs CPU/q@$((r / 1000))k"; done
 printf ' %22s\n' "latency µs p50/p99/p99.9@$((r0 / 1000))k"
 for s in "${servers[@]}"; do
-	printf '%-7s %10.0f %7s' "$s" "$(median "$s" qps)" "$(median "$s" loss)"
+	printf '%-11s %10.0f %7s' "$s" "$(median "$s" qps)" "$(median "$s" loss)"
 	for r in "${rates[@]}"; do printf ' %14s' "$(median "$s" "cpu$r")"; done
 	printf ' %22s\n' "$(median "$s" "p50@$r0")/$(median "$s" "p99@$r0")/$(median "$s" "p99.9@$r0")"
 done
 echo "(medians of $rounds rounds; ${seconds}s unlimited, ${rate_seconds}s per fixed rate; server on CPU $server_cpu, dnsperf on CPU $client_cpu)"
 
 if [ $smoke = 1 ]; then
-	qps=$(median udprx qps)
-	if awk -v q="$qps" 'BEGIN { exit !(q > 0) }'; then
-		echo "bench-dns: smoke ok"
-	else
-		echo "bench-dns: smoke failed: udprx answered nothing" >&2
-		exit 1
-	fi
+	for s in "${servers[@]}"; do
+		qps=$(median "$s" qps)
+		if ! awk -v q="$qps" 'BEGIN { exit !(q > 0) }'; then
+			echo "bench-dns: smoke failed: $s answered nothing" >&2
+			exit 1
+		fi
+	done
+	echo "bench-dns: smoke ok"
 fi

@@ -37,6 +37,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/udprx/udprx/engine"
+	"github.com/udprx/udprx/engine/pconn"
 )
 
 const (
@@ -70,7 +71,7 @@ func run(args []string, stderr io.Writer, sigs <-chan os.Signal) int {
 	ednsSize := fs.Int("edns-size", 1232, "largest UDP answer to an EDNS0 client, advertised in the OPT record (512 to 4096)")
 	tcp := fs.Bool("tcp", true, "answer over TCP on the same port too (the retry after TC)")
 	metricsAddr := fs.String("metrics", "", `host:port to serve Prometheus metrics on, at /metrics; "" for none`)
-	impl := fs.String("impl", "udprx", "what answers over UDP: udprx (the engine), stdlib (one net.UDPConn read loop), miekg (dns.Server); the last two are for comparison")
+	impl := fs.String("impl", "udprx", "what answers over UDP: udprx (the engine), stdlib (one net.UDPConn read loop), miekg (dns.Server), miekg-pconn (dns.Server on the engine's net.PacketConn, engine/pconn); the last three are for comparison")
 	stopTimeout := fs.Duration("stop-timeout", 5*time.Second, "how long the graceful stop may take before dns gives up on it and exits 1")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -88,8 +89,8 @@ func run(args []string, stderr io.Writer, sigs <-chan os.Signal) int {
 	case *ednsSize < minUDP || *ednsSize > replySize:
 		fmt.Fprintf(stderr, "dns: -edns-size %d: want %d to %d\n", *ednsSize, minUDP, replySize)
 		return 2
-	case *impl != "udprx" && *impl != "stdlib" && *impl != "miekg":
-		fmt.Fprintf(stderr, "dns: -impl %q: want udprx, stdlib or miekg\n", *impl)
+	case *impl != "udprx" && *impl != "stdlib" && *impl != "miekg" && *impl != "miekg-pconn":
+		fmt.Fprintf(stderr, "dns: -impl %q: want udprx, stdlib, miekg or miekg-pconn\n", *impl)
 		return 2
 	case *stopTimeout <= 0:
 		fmt.Fprintf(stderr, "dns: -stop-timeout %v: want more than 0\n", *stopTimeout)
@@ -126,7 +127,11 @@ func run(args []string, stderr io.Writer, sigs <-chan os.Signal) int {
 	case "stdlib":
 		udp, err = newStdlibServer(*listen, *rcvbuf, a)
 	case "miekg":
-		udp, err = newMiekgServer(*listen, a)
+		udp, err = newMiekgServer(*listen, a, nil)
+	case "miekg-pconn":
+		udp, err = newMiekgServer(*listen, a, &engine.Config{Loops: *loops, RecvBuffer: *rcvbuf,
+			DatagramSize: querySize, ReplySize: replySize, Metrics: set,
+			Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "dns: %v\n", err)
@@ -290,12 +295,22 @@ type miekgServer struct {
 	c    *counters
 }
 
-func newMiekgServer(listen string, a *Answerer) (*miekgServer, error) {
+// newMiekgServer serves through dns.Server on a net.PacketConn: the
+// standard library's, or with onEngine, a pconn.Conn on an engine
+// configured by it (its Addr and Handler are set here).
+func newMiekgServer(listen string, a *Answerer, onEngine *engine.Config) (*miekgServer, error) {
 	network, hostport, err := splitListen(listen)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := net.ListenPacket(network, hostport)
+	var conn net.PacketConn
+	if onEngine != nil {
+		cfg := *onEngine
+		cfg.Addr = listen
+		conn, err = pconn.New(pconn.Config{Engine: cfg})
+	} else {
+		conn, err = net.ListenPacket(network, hostport)
+	}
 	if err != nil {
 		return nil, err
 	}

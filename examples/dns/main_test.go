@@ -35,7 +35,7 @@ func TestRunFlags(t *testing.T) {
 	}{
 		{[]string{}, 2, "-zone: a zone file is required"},
 		{[]string{"-zone", "x", "-edns-size", "100"}, 2, "-edns-size 100: want 512 to 4096"},
-		{[]string{"-zone", "x", "-impl", "bind"}, 2, `-impl "bind"`},
+		{[]string{"-zone", "x", "-impl", "bind"}, 2, `-impl "bind": want udprx, stdlib, miekg or miekg-pconn`},
 		{[]string{"-zone", "x", "extra"}, 2, "unexpected arguments"},
 		{[]string{"-zone", filepath.Join(dir, "missing")}, 1, "-zone: open"},
 		{[]string{"-zone", noSOA}, 1, "no SOA record"},
@@ -271,5 +271,28 @@ func TestDig(t *testing.T) {
 	}
 	if _, code := p.stop(t); code != 0 {
 		t.Errorf("exit %d, want 0", code)
+	}
+}
+
+// TestMiekgOnPconn serves with -impl miekg-pconn (dns.Server on a
+// pconn.Conn, the row scripts/bench-dns.sh measures) and checks answers
+// and the summary, as for the engine's own handler.
+func TestMiekgOnPconn(t *testing.T) {
+	p := start(t, "udp4://127.0.0.1:0", "-impl", "miekg-pconn", "-loops", "1", "-tcp=false")
+	conn, err := net.Dial("udp", net.JoinHostPort("127.0.0.1", p.port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for i := range 3 {
+		q := new(dns.Msg)
+		q.SetQuestion("www.example.com.", dns.TypeA)
+		if m := ask(t, conn, q); m.Id != q.Id || m.Rcode != dns.RcodeSuccess || len(m.Answer) != 2 {
+			t.Fatalf("query %d: %v", i, m)
+		}
+	}
+	summary, code := p.stop(t)
+	if want := "dns: answers: NOERROR=3 FORMERR=0 NXDOMAIN=0 NOTIMP=0 REFUSED=0 truncated=0 unanswered=0"; summary != want || code != 0 {
+		t.Errorf("summary %q, exit %d; want %q, 0", summary, code, want)
 	}
 }
