@@ -141,7 +141,9 @@ type Config struct {
 	Timestamps bool
 
 	// PinCPU locks loop i's goroutine to an OS thread and pins the thread
-	// to CPU i mod runtime.NumCPU() (Linux only; elsewhere New fails). Pin
+	// to the i-th (mod their number) of the CPUs the process may run on:
+	// within its taskset(1) or cpuset, not CPU i of the machine (Linux
+	// only; elsewhere New fails). Pin
 	// when the loops have the machine's receive work to themselves: it
 	// keeps a loop's cache warm and stops the scheduler moving it. See
 	// docs/performance.md.

@@ -363,8 +363,7 @@ func (l *loop) run() error {
 	if l.env.pinCPU {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		cpu := l.id % runtime.NumCPU()
-		restore, err := platform.PinThread(cpu)
+		cpu, restore, err := platform.PinThread(l.id)
 		if err != nil {
 			return l.fail(errpolicy.Fatal, err)
 		}

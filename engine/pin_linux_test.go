@@ -70,7 +70,7 @@ func sendPinned(t *testing.T, cpu int, addr *net.UDPAddr, n int) {
 	t.Helper()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	restore, err := platform.PinThread(cpu)
+	_, restore, err := platform.PinThread(cpu)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,11 +61,20 @@ func TestReplyUnixgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	// The two replies above were read by the clients; the loop counts
+	// each once its send call has returned, which can be a moment later.
+	deadline := time.Now().Add(5 * time.Second)
+	for e.Stats().Sent < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the two replies were not counted as sent: %+v", e.Stats())
+		}
+		time.Sleep(time.Millisecond)
+	}
 	before := e.Stats()
 	if _, err := c.Write([]byte("anon")); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline = time.Now().Add(5 * time.Second)
 	for e.Stats().SendDrops == before.SendDrops {
 		if time.Now().After(deadline) {
 			t.Fatalf("the reply to an unbound sender was not counted: %+v", e.Stats())

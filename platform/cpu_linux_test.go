@@ -102,7 +102,7 @@ func readEvery(t *testing.T, socks []Receiver, b *batch.Batch, want int) []int {
 func sendFromCPU(cpu int, addr *net.UDPAddr, n int) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	restore, err := PinThread(cpu)
+	_, restore, err := PinThread(cpu)
 	if err != nil {
 		return err
 	}

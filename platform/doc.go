@@ -72,6 +72,7 @@
 //	activation_unix.go      ListenFDs: systemd socket activation
 //	activation_other.go     ListenFDs elsewhere: none
 //	probe.go                ProbeUnshared: is an address free for one socket
+//	waitlocked_linux.go     waitLocked is Wait for a loop with a thread of its own
 //
 // Package platformtest holds the contract every backend passes.
 //

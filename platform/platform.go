@@ -163,11 +163,12 @@ type Options struct {
 	Timestamps bool
 	// LockedThread says that the goroutine calling Wait is locked to its
 	// OS thread (runtime.LockOSThread) and has it to itself. Wait then
-	// blocks that thread in the poller's system call instead of parking
-	// the goroutine in the Go runtime's poller: waking a locked goroutine
-	// from there means handing it back to its thread, which costs more
-	// than the thread's own sleep (docs/performance.md). Linux only; the
-	// other backends always block the thread.
+	// blocks that thread in a system call (Linux: ppoll on the socket and
+	// the wake-up eventfd) instead of parking the goroutine in the Go
+	// runtime's poller: waking a locked goroutine from there means
+	// handing it back to its thread, which costs more than the thread's
+	// own sleep (docs/performance.md). Linux only; the other backends
+	// always block the thread.
 	LockedThread bool
 }
 

@@ -23,7 +23,13 @@ import (
 // drain is reported again at once, and a hang-up keeps being reported until
 // the loop acts on it (it must: see HangUp). One-shot as well, re-armed by
 // each Wait (see sockEvents), and waited on through the Go runtime's poller
-// (see parker).
+// (see parker). On a locked thread, ppoll(2) instead (waitLocked).
+//
+// Either way, a Wait that follows a read which found datagrams first
+// reads again (reading ahead): under steady traffic more have come while
+// the handler ran, and a read that finds them saves the poller's system
+// calls; only a read that finds nothing, a Wake, or readAheadLimit skipped
+// waits in a row send Wait to the poller.
 type linuxReceiver struct {
 	fd   int
 	epfd int
@@ -33,6 +39,9 @@ type linuxReceiver struct {
 	// into a file that took evfd's number, and a poller closed from
 	// outside ends the wait (ErrPollerGone) instead of hanging it.
 	epid, evid fileID
+	// wakeSoon: a Wake came since Wait last asked the poller: Wait asks
+	// it again before it reads ahead.
+	wakeSoon atomic.Bool
 	// wakeLost: Wake found evfd no longer ours and wrote nothing; Wait
 	// reports Woken at its next idle check instead.
 	wakeLost atomic.Bool
@@ -51,10 +60,16 @@ type linuxReceiver struct {
 	armed bool
 
 	// park owns epfd and is how Wait sleeps: in the Go runtime's poller
-	// (see parker). nil with Options.LockedThread, and not parked() if the
-	// runtime would not poll epfd: then Wait blocks in epoll_wait on its
-	// thread.
+	// (see parker). Not parked() if the runtime would not poll epfd: then
+	// Wait blocks in epoll_wait on its thread.
 	park *parker
+
+	// locked: Options.LockedThread. There is no epoll instance (epfd is
+	// -1); Wait blocks the thread in ppoll(2) on pollfds, the socket and
+	// the eventfd (waitLocked).
+	locked      bool
+	pollfds     [2]unix.PollFd // struct pollfd[2]
+	pollTimeout unix.Timespec  // ppoll's timeout, which it rewrites
 
 	mu     sync.Mutex // guards closed against Wake writing to a reused fd
 	closed bool
@@ -81,9 +96,16 @@ type linuxReceiver struct {
 	gro     bool // UDP_GRO on: reads may be coalesced; Batches need 64 KiB slots
 
 	// A read not delivered whole (with GRO, one recvmmsg can bring more
-	// datagrams than the Batch holds): entries [next, got) of hdrs are
-	// still to be delivered, the first of them from byte off of its slot.
+	// datagrams than the Batch holds, and Wait reads ahead): entries
+	// [next, got) of hdrs are still to be delivered, the first of them
+	// from byte off of its slot.
 	next, got, off int
+	// Reading ahead (see Wait): busy says the last recvmmsg found
+	// datagrams; readAhead counts the waits skipped in a row; early is
+	// the error of a read made ahead, for Read to return.
+	busy      bool
+	readAhead int
+	early     error
 
 	// SO_RXQ_OVFL: lastOvfl is the latest drop count a datagram carried,
 	// total the running count widened to 64 bits; both belong to Read,
@@ -110,18 +132,29 @@ func newNative(fd int, local net.Addr, info Info, inet, locked bool, release fun
 	if r.id, err = identify(fd); err != nil {
 		return nil, os.NewSyscallError("fstat", err)
 	}
-	if r.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
-		return nil, os.NewSyscallError("epoll_create1", err)
-	}
 	if r.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
-		unix.Close(r.epfd)
 		return nil, os.NewSyscallError("eventfd", err)
 	}
-	r.epid, err = identify(r.epfd)
-	if err == nil {
-		r.evid, err = identify(r.evfd)
+	if r.evid, err = identify(r.evfd); err != nil {
+		unix.Close(r.evfd)
+		return nil, os.NewSyscallError("fstat", err)
 	}
-	if err != nil {
+	if locked {
+		// A thread of its own: Wait blocks it in ppoll(2) on the socket
+		// and the eventfd (waitLocked), and needs no epoll instance.
+		r.locked = true
+		r.pollfds = [2]unix.PollFd{
+			{Fd: int32(fd), Events: unix.POLLIN | unix.POLLRDHUP},
+			{Fd: int32(r.evfd), Events: unix.POLLIN},
+		}
+		r.initSend()
+		return r, nil
+	}
+	if r.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		unix.Close(r.evfd)
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	if r.epid, err = identify(r.epfd); err != nil {
 		unix.Close(r.evfd)
 		unix.Close(r.epfd)
 		return nil, os.NewSyscallError("fstat", err)
@@ -139,10 +172,8 @@ func newNative(fd int, local net.Addr, info Info, inet, locked bool, release fun
 		unix.Close(r.epfd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
-	if !locked {
-		r.park = newParker(r.epfd, r.events[:])
-		r.info.Parks = r.park.parked()
-	}
+	r.park = newParker(r.epfd, r.events[:])
+	r.info.Parks = r.park.parked()
 	r.armed = true
 	r.initSend()
 	return r, nil
@@ -163,11 +194,33 @@ func newNative(fd int, local net.Addr, info Info, inet, locked bool, release fun
 const sockEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
 
 func (r *linuxReceiver) Wait() (Event, error) {
-	if r.next < r.got {
+	if r.next < r.got || r.early != nil {
 		// A coalesced read is still carried over in user space, where
 		// the poller cannot see it: readable now, without waiting for a
 		// datagram that may never come.
 		return Event{Events: Readable}, nil
+	}
+	if r.busy && r.bound != nil && r.early == nil && r.readAhead < readAheadLimit && !r.wakeSoon.Load() {
+		// The last read found datagrams: read again before waiting, as
+		// more have likely come while they were handled. If this one
+		// finds any, the wait is skipped, and with it the poller's
+		// system calls (re-arming and asking); Read delivers them.
+		r.readAhead++
+		err := r.recv()
+		if err != nil {
+			r.early = err
+			return Event{Events: Readable}, nil
+		}
+		if r.next < r.got {
+			return Event{Events: Readable}, nil
+		}
+	}
+	r.readAhead = 0
+	// Cleared before the poller is asked: a Wake from now on is seen
+	// there, and one before it has already written the eventfd.
+	r.wakeSoon.Store(false)
+	if r.locked {
+		return r.waitLocked()
 	}
 	if !r.armed {
 		ev := unix.EpollEvent{Events: sockEvents, Fd: int32(r.fd)}
@@ -247,6 +300,12 @@ func (r *linuxReceiver) Wait() (Event, error) {
 	}
 }
 
+// readAheadLimit is how many waits in a row Wait may skip by reading
+// ahead: at least that often the poller is asked for what a read does not
+// say (an error queued, a hang-up with data still queued), however busy
+// the socket.
+const readAheadLimit = 16
+
 // eintrLimit is how many EINTRs in a row Wait retries before it returns
 // one to the caller, whose error policy retries it and, if it goes on,
 // backs off (errpolicy.Streak), as for EINTR on reads. A real signal
@@ -262,6 +321,9 @@ func (r *linuxReceiver) pollerGone() error {
 		fd   int
 		id   fileID
 	}{{"epoll", r.epfd, r.epid}, {"eventfd", r.evfd, r.evid}} {
+		if d.fd < 0 {
+			continue // no epoll instance on a locked thread
+		}
 		if !stillOurs(d.fd, d.id) {
 			return fmt.Errorf("platform: %s descriptor %d closed or replaced from outside: %w (%w)", d.name, d.fd, ErrPollerGone, unix.EBADF)
 		}
@@ -310,9 +372,23 @@ func (r *linuxReceiver) Read(b *batch.Batch) (int, error) {
 		}
 	}
 	b.Reset()
-	if r.next < r.got {
-		return r.deliver(b) // the rest of the last read: no system call
+	if err := r.early; err != nil {
+		r.early = nil
+		return 0, err // what Wait's early read returned
 	}
+	if r.next < r.got {
+		return r.deliver(b) // the rest of the last read, or Wait's early read: no system call
+	}
+	if err := r.recv(); err != nil || r.next == r.got {
+		return 0, err
+	}
+	return r.deliver(b)
+}
+
+// recv makes one recvmmsg(2) into the bound batch's slots: on success,
+// entries [r.next, r.got) are the datagrams it read, none on EAGAIN;
+// r.busy says whether it read any.
+func (r *linuxReceiver) recv() error {
 	// The kernel rewrote msg_namelen, msg_controllen and msg_flags only in
 	// the entries the previous call filled (r.got of them); bind set the
 	// rest, which nothing has touched since.
@@ -325,13 +401,16 @@ func (r *linuxReceiver) Read(b *batch.Batch) (int, error) {
 	n, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(r.fd),
 		uintptr(unsafe.Pointer(&hdrs[0])), uintptr(len(hdrs)), unix.MSG_DONTWAIT, 0, 0)
 	if e != 0 {
+		r.next = r.got
+		r.busy = false
 		if e == unix.EAGAIN {
-			return 0, nil
+			return nil
 		}
-		return 0, os.NewSyscallError("recvmmsg", e)
+		return os.NewSyscallError("recvmmsg", e)
 	}
 	r.next, r.got, r.off = 0, int(n), 0
-	return r.deliver(b)
+	r.busy = n > 0
+	return nil
 }
 
 // deliver appends entries [r.next, r.got) of the last recvmmsg to b, until
@@ -509,6 +588,7 @@ func (r *linuxReceiver) bind(b *batch.Batch) error {
 // watches: if it was closed or its number taken by another file, it writes
 // nothing there, and Wait reports Woken at its next idle check instead.
 func (r *linuxReceiver) Wake() error {
+	r.wakeSoon.Store(true)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -551,6 +631,7 @@ func (r *linuxReceiver) Close() (err error) {
 		unix.Close(r.evfd)
 	}
 	switch {
+	case r.epfd < 0: // a locked thread's: none
 	case !stillOurs(r.epfd, r.epid):
 		if r.park != nil {
 			r.park.abandon()

@@ -1,0 +1,91 @@
+package platform
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// waitLocked is Wait for a loop with a thread of its own
+// (Options.LockedThread): it blocks the thread in ppoll(2) on the socket
+// and the wake-up eventfd, for up to the idle check.
+//
+// poll rather than epoll, because poll's wait-queue entries exist only
+// while the thread sleeps in it (fs/select.c do_poll adds them and
+// poll_freewait removes them): while the loop reads and handles a burst,
+// a datagram the kernel queues wakes no one and runs no callback, as for
+// a C loop blocking in recvmmsg, and nothing has to be re-armed before
+// the next wait. An epoll registration stays on the socket's wait queue
+// all along: it costs the receive path a callback per datagram, or, made
+// one-shot, an epoll_ctl per wake-up to re-arm it (sockEvents). poll is
+// level-triggered as epoll is here: a hang-up, an error or data left
+// unread is reported at every call.
+func (r *linuxReceiver) waitLocked() (Event, error) {
+	fds := &r.pollfds
+	for eintr := 0; ; {
+		fds[0].Revents, fds[1].Revents = 0, 0
+		// The system call writes the time left back into its timeout
+		// (fs/select.c poll_select_finish; glibc's wrapper hides it).
+		r.pollTimeout = unix.NsecToTimespec(idleCheck.Nanoseconds())
+		// int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo_p, const sigset_t *sigmask);
+		// A blocking call: through the scheduler (entersyscall), so
+		// that the P is handed to other goroutines while the thread
+		// sleeps.
+		n, err := unix.Ppoll(fds[:], &r.pollTimeout, nil)
+		if err == unix.EINTR {
+			// A signal (the Go runtime preempts with SIGURG); bounded
+			// as epoll_wait's EINTRs are (eintrLimit).
+			if eintr++; eintr < eintrLimit {
+				continue
+			}
+			return Event{}, os.NewSyscallError("ppoll", err)
+		}
+		eintr = 0
+		if err != nil {
+			if gone := r.pollerGone(); gone != nil {
+				return Event{}, gone
+			}
+			return Event{}, os.NewSyscallError("ppoll", err)
+		}
+		if n == 0 {
+			// The idle check, as in Wait's epoll path.
+			if r.wakeLost.Swap(false) {
+				return Event{Events: Woken}, nil
+			}
+			if gone := r.pollerGone(); gone != nil {
+				return Event{}, gone
+			}
+			if !stillOurs(r.fd, r.id) {
+				return Event{Events: Gone}, nil
+			}
+			continue
+		}
+		var ev Event
+		if w := fds[1].Revents; w != 0 {
+			if w&unix.POLLNVAL != 0 {
+				// The eventfd's number was closed from outside.
+				if gone := r.pollerGone(); gone != nil {
+					return Event{}, gone
+				}
+			}
+			var buf [8]byte
+			unix.Read(r.evfd, buf[:]) // reset the counter; EAGAIN if raced: harmless
+			ev.Events |= Woken
+		}
+		s := fds[0].Revents
+		if s&unix.POLLNVAL != 0 {
+			// The socket's number is no longer open: closed from outside.
+			return Event{Events: ev.Events | Gone}, nil
+		}
+		if s&unix.POLLIN != 0 {
+			ev.Events |= Readable
+		}
+		if s&(unix.POLLRDHUP|unix.POLLHUP) != 0 {
+			ev.Events |= HangUp
+		}
+		if s&unix.POLLERR != 0 {
+			ev.Events |= ErrorPending
+		}
+		return ev, nil
+	}
+}
