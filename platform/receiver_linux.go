@@ -25,11 +25,13 @@ import (
 // each Wait (see sockEvents), and waited on through the Go runtime's poller
 // (see parker). On a locked thread, ppoll(2) instead (waitLocked).
 //
-// Either way, a Wait that follows a read which found datagrams first
-// reads again (reading ahead): under steady traffic more have come while
-// the handler ran, and a read that finds them saves the poller's system
-// calls; only a read that finds nothing, a Wake, or readAheadLimit skipped
-// waits in a row send Wait to the poller.
+// Either way, a Wait that follows a read which found more than one
+// datagram first reads again (reading ahead): under steady traffic more
+// have come while the handler ran, and a read that finds them saves the
+// poller's system calls; a read that finds one or none, a Wake, or
+// readAheadLimit skipped waits in a row send Wait to the poller. Sparse
+// traffic, a datagram a wake-up, never reads ahead, so it costs no
+// system call more than before.
 type linuxReceiver struct {
 	fd   int
 	epfd int
@@ -100,8 +102,8 @@ type linuxReceiver struct {
 	// [next, got) of hdrs are still to be delivered, the first of them
 	// from byte off of its slot.
 	next, got, off int
-	// Reading ahead (see Wait): busy says the last recvmmsg found
-	// datagrams; readAhead counts the waits skipped in a row; early is
+	// Reading ahead (see Wait): busy says the last recvmmsg found more
+	// than one datagram; readAhead counts the waits skipped in a row; early is
 	// the error of a read made ahead, for Read to return.
 	busy      bool
 	readAhead int
@@ -201,8 +203,8 @@ func (r *linuxReceiver) Wait() (Event, error) {
 		return Event{Events: Readable}, nil
 	}
 	if r.busy && r.bound != nil && r.early == nil && r.readAhead < readAheadLimit && !r.wakeSoon.Load() {
-		// The last read found datagrams: read again before waiting, as
-		// more have likely come while they were handled. If this one
+		// The last read found several datagrams: read again before
+		// waiting, as more have likely come while they were handled. If this one
 		// finds any, the wait is skipped, and with it the poller's
 		// system calls (re-arming and asking); Read delivers them.
 		r.readAhead++
@@ -387,7 +389,7 @@ func (r *linuxReceiver) Read(b *batch.Batch) (int, error) {
 
 // recv makes one recvmmsg(2) into the bound batch's slots: on success,
 // entries [r.next, r.got) are the datagrams it read, none on EAGAIN;
-// r.busy says whether it read any.
+// r.busy says whether it read more than one.
 func (r *linuxReceiver) recv() error {
 	// The kernel rewrote msg_namelen, msg_controllen and msg_flags only in
 	// the entries the previous call filled (r.got of them); bind set the
@@ -409,7 +411,9 @@ func (r *linuxReceiver) recv() error {
 		return os.NewSyscallError("recvmmsg", e)
 	}
 	r.next, r.got, r.off = 0, int(n), 0
-	r.busy = n > 0
+	// One datagram a read is sparse traffic, where a read ahead would
+	// mostly find nothing and cost a system call a wake-up.
+	r.busy = n > 1
 	return nil
 }
 
