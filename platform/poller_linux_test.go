@@ -2,6 +2,7 @@ package platform
 
 import (
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -70,20 +71,59 @@ func stillNamesFile(t *testing.T, fd int, f *os.File) {
 
 // TestWakeEventfdReplaced: the wake-up eventfd's number is taken by
 // another file. Wake writes nothing into that file and says why; the wait
-// still ends, with Woken, at the next idle check; Close leaves the file's
-// descriptor open (issue 12, case 8).
+// still ends, with Woken, at the next idle check (parked), or at once
+// with ErrPollerGone (locked: ppoll sees the other file); Close leaves
+// the file's descriptor open (issue 12, case 8).
 func TestWakeEventfdReplaced(t *testing.T) {
 	for _, m := range waitModes {
 		t.Run(m.name, func(t *testing.T) {
 			r := listenT(t, "udp4", "127.0.0.1:0", Options{LockedThread: m.locked})
 			lr := r.(*linuxReceiver)
 			f := foreignFile(t, lr.evfd)
+			if m.locked {
+				// ppoll watches whatever file has the number now: a
+				// regular file polls readable, does not read as an
+				// eventfd, and the wait ends at once.
+				if _, err := waitResult(t, r, 5*time.Second); !errors.Is(err, ErrPollerGone) || !errors.Is(err, syscall.EBADF) {
+					t.Errorf("Wait = %v, want an error wrapping ErrPollerGone and EBADF", err)
+				}
+				if err := r.Wake(); err != nil && !errors.Is(err, ErrPollerGone) {
+					t.Errorf("Wake = %v, want nil or an error wrapping ErrPollerGone", err)
+				}
+				if st, err := f.Stat(); err != nil || st.Size() != 0 {
+					t.Errorf("the file in the eventfd's place holds %d bytes (%v), want 0", st.Size(), err)
+				}
+				if err := r.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+				stillNamesFile(t, lr.evfd, f)
+				return
+			}
+			type result struct {
+				ev  Event
+				err error
+			}
+			ch := make(chan result, 1)
+			go func() { ev, err := r.Wait(); ch <- result{ev, err} }()
+			// Only a Wake that finds the loop asking the poller writes
+			// the eventfd, and so checks it.
+			deadline := time.Now().Add(5 * time.Second)
+			for !lr.waiting.Load() {
+				if time.Now().After(deadline) {
+					t.Fatal("Wait did not reach the poller within 5s")
+				}
+				time.Sleep(time.Millisecond)
+			}
 			if err := r.Wake(); !errors.Is(err, ErrPollerGone) || !errors.Is(err, syscall.EBADF) {
 				t.Errorf("Wake = %v, want an error wrapping ErrPollerGone and EBADF", err)
 			}
-			ev, err := waitResult(t, r, 5*time.Second)
-			if err != nil || ev.Events&Woken == 0 {
-				t.Errorf("Wait = %v, %v; want Woken", ev.Events, err)
+			select {
+			case res := <-ch:
+				if res.err != nil || res.ev.Events&Woken == 0 {
+					t.Errorf("Wait = %v, %v; want Woken", res.ev.Events, res.err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Wait did not return within 5s")
 			}
 			if st, err := f.Stat(); err != nil || st.Size() != 0 {
 				t.Errorf("the file in the eventfd's place holds %d bytes (%v), want 0", st.Size(), err)
@@ -92,6 +132,44 @@ func TestWakeEventfdReplaced(t *testing.T) {
 				t.Errorf("Close: %v", err)
 			}
 			stillNamesFile(t, lr.evfd, f)
+		})
+	}
+}
+
+// TestWakeWhileRunning: a Wake while no Wait is asking the poller writes
+// nothing to the eventfd (no system call for the waker); the next Wait
+// reports Woken at once, and the one after that waits again.
+func TestWakeWhileRunning(t *testing.T) {
+	for _, m := range waitModes {
+		t.Run(m.name, func(t *testing.T) {
+			r := listenT(t, "udp4", "127.0.0.1:0", Options{LockedThread: m.locked})
+			lr := r.(*linuxReceiver)
+			for range 3 {
+				if err := r.Wake(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var buf [8]byte
+			if n, err := unix.Read(lr.evfd, buf[:]); err != unix.EAGAIN {
+				t.Errorf("the eventfd holds a count (read %d, %v): Wake wrote to it while no Wait was waiting", n, err)
+			}
+			ev, err := waitResult(t, r, 5*time.Second)
+			if err != nil || ev.Events != Woken {
+				t.Fatalf("Wait = %v, %v; want Woken alone", ev.Events, err)
+			}
+			// Nothing more to report: a datagram is what ends the next wait.
+			c, err := net.DialUDP("udp4", nil, r.LocalAddr().(*net.UDPAddr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Write([]byte("x")); err != nil {
+				t.Fatal(err)
+			}
+			ev, err = waitResult(t, r, 5*time.Second)
+			if err != nil || ev.Events != Readable {
+				t.Errorf("Wait = %v, %v; want Readable alone", ev.Events, err)
+			}
 		})
 	}
 }

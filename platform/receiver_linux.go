@@ -41,9 +41,12 @@ type linuxReceiver struct {
 	// into a file that took evfd's number, and a poller closed from
 	// outside ends the wait (ErrPollerGone) instead of hanging it.
 	epid, evid fileID
-	// wakeSoon: a Wake came since Wait last asked the poller: Wait asks
-	// it again before it reads ahead.
+	// wakeSoon: a Wake came that Wait has not reported yet. waiting:
+	// Wait is asking the poller, so a Wake must write the eventfd; while
+	// it is not, the loop is running and Wake only sets wakeSoon, which
+	// the next Wait reports before it reads or waits.
 	wakeSoon atomic.Bool
+	waiting  atomic.Bool
 	// wakeLost: Wake found evfd no longer ours and wrote nothing; Wait
 	// reports Woken at its next idle check instead.
 	wakeLost atomic.Bool
@@ -202,11 +205,17 @@ func (r *linuxReceiver) Wait() (Event, error) {
 		// datagram that may never come.
 		return Event{Events: Readable}, nil
 	}
-	if r.busy && r.bound != nil && r.early == nil && r.readAhead < readAheadLimit && !r.wakeSoon.Load() {
+	if r.wakeSoon.Swap(false) {
+		// A Wake while the loop was not waiting, which wrote nothing
+		// (see Wake).
+		return Event{Events: Woken}, nil
+	}
+	if r.busy && r.bound != nil && r.readAhead < readAheadLimit {
 		// The last read found several datagrams: read again before
-		// waiting, as more have likely come while they were handled. If this one
-		// finds any, the wait is skipped, and with it the poller's
-		// system calls (re-arming and asking); Read delivers them.
+		// waiting, as more have likely come while they were handled.
+		// If this one finds any, the wait is skipped, and with it the
+		// poller's system calls (re-arming and asking); Read delivers
+		// them.
 		r.readAhead++
 		err := r.recv()
 		if err != nil {
@@ -218,12 +227,28 @@ func (r *linuxReceiver) Wait() (Event, error) {
 		}
 	}
 	r.readAhead = 0
-	// Cleared before the poller is asked: a Wake from now on is seen
-	// there, and one before it has already written the eventfd.
-	r.wakeSoon.Store(false)
-	if r.locked {
-		return r.waitLocked()
+	// waiting, then wakeSoon again: a Wake either sees waiting and
+	// writes the eventfd, which the poller reports, or came before it,
+	// and its wakeSoon is seen here (both are sequentially consistent).
+	r.waiting.Store(true)
+	if r.wakeSoon.Swap(false) {
+		r.waiting.Store(false)
+		return Event{Events: Woken}, nil
 	}
+	var ev Event
+	var err error
+	if r.locked {
+		ev, err = r.waitLocked()
+	} else {
+		ev, err = r.waitEpoll()
+	}
+	r.waiting.Store(false)
+	return ev, err
+}
+
+// waitEpoll is Wait's sleep in the loop's epoll instance, parked in the
+// runtime's poller (parker) or blocking the thread.
+func (r *linuxReceiver) waitEpoll() (Event, error) {
 	if !r.armed {
 		ev := unix.EpollEvent{Events: sockEvents, Fd: int32(r.fd)}
 		if err := unix.EpollCtl(r.epfd, unix.EPOLL_CTL_MOD, r.fd, &ev); err != nil {
@@ -282,6 +307,7 @@ func (r *linuxReceiver) Wait() (Event, error) {
 		var ev Event
 		for _, e := range r.events[:n] {
 			if int(e.Fd) == r.evfd {
+				r.wakeSoon.Store(false) // reported now (a later Wake sets it again)
 				var buf [8]byte
 				unix.Read(r.evfd, buf[:]) // reset the counter; EAGAIN if raced: harmless
 				ev.Events |= Woken
@@ -588,11 +614,17 @@ func (r *linuxReceiver) bind(b *batch.Batch) error {
 	return nil
 }
 
-// Wake writes to the eventfd, after checking it is still the one Wait
-// watches: if it was closed or its number taken by another file, it writes
-// nothing there, and Wait reports Woken at its next idle check instead.
+// Wake sets wakeSoon and, if Wait is asking the poller, writes to the
+// eventfd, after checking it is still the one Wait watches: if it was
+// closed or its number taken by another file, it writes nothing there,
+// and Wait reports Woken at its next idle check instead. A loop that is
+// running costs its wakers no system call: a writer queueing replies
+// from another goroutine while the loop reads a burst wakes it for free.
 func (r *linuxReceiver) Wake() error {
 	r.wakeSoon.Store(true)
+	if !r.waiting.Load() {
+		return nil // the loop is running: its next Wait sees wakeSoon
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {

@@ -61,15 +61,18 @@ func (r *linuxReceiver) waitLocked() (Event, error) {
 			continue
 		}
 		var ev Event
-		if w := fds[1].Revents; w != 0 {
-			if w&unix.POLLNVAL != 0 {
-				// The eventfd's number was closed from outside.
+		if fds[1].Revents != 0 {
+			r.wakeSoon.Store(false) // reported now (a later Wake sets it again)
+			// An eventfd that polls readable reads 8 bytes (and is reset):
+			// anything else is another file at its number, which poll,
+			// unlike epoll, watches now (a regular file always polls
+			// readable), or none (POLLNVAL).
+			var buf [8]byte
+			if k, _ := unix.Read(r.evfd, buf[:]); k != len(buf) {
 				if gone := r.pollerGone(); gone != nil {
 					return Event{}, gone
 				}
 			}
-			var buf [8]byte
-			unix.Read(r.evfd, buf[:]) // reset the counter; EAGAIN if raced: harmless
 			ev.Events |= Woken
 		}
 		s := fds[0].Revents
