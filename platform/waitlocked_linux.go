@@ -67,8 +67,7 @@ func (r *linuxReceiver) waitLocked() (Event, error) {
 			// anything else is another file at its number, which poll,
 			// unlike epoll, watches now (a regular file always polls
 			// readable), or none (POLLNVAL).
-			var buf [8]byte
-			if k, _ := unix.Read(r.evfd, buf[:]); k != len(buf) {
+			if !readEventfd(r.evfd) {
 				if gone := r.pollerGone(); gone != nil {
 					return Event{}, gone
 				}
