@@ -7,10 +7,10 @@
 //	go run ./examples/syslog --listen udp://127.0.0.1:5514 --json
 //	logger --udp --server 127.0.0.1 --port 5514 -p local0.warning -t myapp hello
 //
-// It shows how to use the engine: a Handler that copies what it keeps
-// (receiver.go), output that never makes a loop wait (output.go), a stop
-// hook that flushes it (Config.OnStop), and metrics in a caller's Set
-// (Config.Metrics). See README.md.
+// It shows how to use the engine: a Handler that is done with each
+// payload before it returns (receiver.go), output that never makes a loop
+// wait (output.go), a stop hook that flushes it (Config.OnStop), and
+// metrics in a caller's Set (Config.Metrics). See README.md.
 package main
 
 import (
@@ -124,6 +124,9 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 		fmt.Fprintf(stderr, "syslog: %v\n", err)
 		return 1
 	}
+	// One chunk per loop, made before the loops start: HandleBatch
+	// indexes them by engine.Writer.Loop.
+	out.setLoops(len(e.Stats().Loops))
 	go out.run()
 	// First line on stderr, in --listen's own form, so that a script (or
 	// the test) started with port 0 learns the port.

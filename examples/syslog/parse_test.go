@@ -286,9 +286,8 @@ func TestPlainTime(t *testing.T) {
 	}
 }
 
-// TestParseAllocs guards the claim in receiver.HandleBatch: the one
-// allocation per datagram is the copy the caller makes; Parse adds none
-// for a well-formed message.
+// TestParseAllocs guards the claim in receiver.HandleBatch: Parse
+// allocates nothing for a well-formed message.
 func TestParseAllocs(t *testing.T) {
 	for _, in := range []string{logger5424, loggerSD, logger3164PID, loggerSocket, loggenDefault, loggenFramed} {
 		if n := testing.AllocsPerRun(100, func() { Parse(in, captured) }); n != 0 {
