@@ -70,8 +70,8 @@ type chunk struct {
 }
 
 // loopOut is one loop's side of the output: the chunk it is filling and
-// what it reuses to fill it. Only its loop and, under mu, the writer
-// touch it.
+// what it reuses to fill it, and the loop's parse cache. Only its loop
+// and, under mu, the writer touch it.
 type loopOut struct {
 	mu    sync.Mutex
 	cur   []byte
@@ -79,7 +79,8 @@ type loopOut struct {
 	enc   *json.Encoder // --json: writes into cur (loopOut.Write)
 	err   error         // the first encoding error
 	stamp stampCache
-	_     [64]byte // keeps the next loop's state off these cache lines
+	times timeCache // for parse, used only by the loop
+	_     [64]byte  // keeps the next loop's state off these cache lines
 }
 
 // Write appends p to the chunk: the JSON encoder's destination.

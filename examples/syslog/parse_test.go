@@ -309,9 +309,17 @@ func FuzzParse(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s)
 	}
+	var times timeCache // shared by the inputs, as a loop's is
 	f.Fuzz(func(t *testing.T, in string) {
 		m, err := Parse(in, captured)
 		checkMessage(t, in, m, err)
+		// Through the cache, twice: the second may come from it.
+		for range 2 {
+			mc, errc := parse(in, captured, &times)
+			if !sameMessage(mc, m) || (errc == nil) != (err == nil) {
+				t.Fatalf("parse(%q) with a cache = %+v, %v; without = %+v, %v", in, mc, errc, m, err)
+			}
+		}
 	})
 }
 

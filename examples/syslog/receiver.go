@@ -44,7 +44,7 @@ func (r *receiver) HandleBatch(w *engine.Writer, b engine.Batch) {
 		// allocation per message): nothing that refers to it outlives
 		// this iteration, and the payload is not written meanwhile.
 		raw := unsafe.String(unsafe.SliceData(d.Payload), len(d.Payload))
-		m, err := Parse(raw, now)
+		m, err := parse(raw, now, &lo.times)
 		if err != nil {
 			unparsed++
 		} else {
