@@ -430,18 +430,43 @@ func appendOr(b []byte, s, empty string) []byte {
 
 // appendSafe appends s with its control bytes (but tab) written as \xNN.
 // The runs between them are appended whole: the text is most of a line.
+// It looks at eight bytes at a time (hasControl) and at single bytes
+// only where a word has one: byte by byte, this loop was a third of the
+// example's own time per loggen message.
 func appendSafe(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) && !hasControl(s[i:i+8]) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if (c < 0x20 && c != '\t') || c == 0x7f {
 			b = append(b, s[start:i]...)
 			b = append(b, '\\', 'x', hex[c>>4], hex[c&0xf])
 			start = i + 1
 		}
+		i++
 	}
 	return append(b, s[start:]...)
+}
+
+// hasControl reports whether w, eight bytes, may hold a byte appendSafe
+// escapes: one below 0x20 (tab too, which it keeps) or 0x7f. It uses the
+// usual word tricks: for a byte x under 0x80, x-0x20 borrows into bit 7
+// exactly when x < 0x20; and x^0x7f is zero exactly when x is 0x7f. A
+// borrow from one byte can only flag the next when that byte is itself
+// flagged or the word has a byte that is, so "none" is exact.
+func hasControl(w string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	_ = w[7] // one bounds check for the eight loads, which become one
+	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+	low := (x - 0x20*ones) &^ x & highs
+	y := x ^ 0x7f*ones
+	del := (y - ones) &^ y & highs
+	return low|del != 0
 }
 
 var severityNames = [...]string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"runtime"
 	"strconv"
@@ -280,6 +281,38 @@ func TestAppendLine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAppendSafe puts every byte value at every offset of a string long
+// enough for two words and a tail: the word-at-a-time scan escapes what
+// a byte-at-a-time one does.
+func TestAppendSafe(t *testing.T) {
+	slow := func(s string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+				fmt.Fprintf(&b, "\\x%02x", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		return b.String()
+	}
+	base := []byte("abcdefghijklmnopqrs")
+	for c := range 256 {
+		for i := range base {
+			s := []byte(string(base))
+			s[i] = byte(c)
+			if got, want := string(appendSafe(nil, string(s))), slow(string(s)); got != want {
+				t.Fatalf("appendSafe(%q) = %q, want %q", s, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"", "\x1f\x7f\x00\t\x80\xff\x20~", "\t\t\t\t\t\t\t\t\x01", strings.Repeat("\x7f", 17)} {
+		if got, want := string(appendSafe(nil, s)), slow(s); got != want {
+			t.Errorf("appendSafe(%q) = %q, want %q", s, got, want)
+		}
 	}
 }
 
