@@ -7,6 +7,7 @@
 #   sudo scripts/bench-dns.sh              # 3 interleaved rounds, one table
 #   sudo scripts/bench-dns.sh --rounds 5 --seconds 10
 #   scripts/bench-dns.sh --smoke           # seconds: udprx and miekg-pconn, no comparison
+#   sudo scripts/bench-dns.sh --baseline main --servers udprx,nsd,knot
 #
 # The server runs pinned to one CPU, dnsperf to another (taskset), on
 # 127.0.0.1 with non-default ports. Each round starts every server in turn
@@ -14,7 +15,10 @@
 # then at 20k and 50k queries/s (latency percentiles from dnsperf -v, and
 # the server's CPU time per answered query from /proc). The table shows
 # the median over the rounds. Missing tools (dnsperf, nsd, knot) are
-# installed with apt-get when run as root.
+# installed with apt-get when run as root. --baseline REV adds a row
+# "base", examples/dns built from git revision REV, measured in the same
+# rounds: a change's effect against the same noise. --servers picks the
+# rows (default udprx,stdlib,miekg,miekg-pconn,nsd,knot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +28,8 @@ rate_seconds=5 # each fixed-rate run
 server_cpu=1
 client_cpu=0
 smoke=0
+baseline=
+servers=(udprx stdlib miekg miekg-pconn nsd knot)
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) rounds=$2; shift 2 ;;
@@ -32,15 +38,21 @@ while [ $# -gt 0 ]; do
 	--server-cpu) server_cpu=$2; shift 2 ;;
 	--client-cpu) client_cpu=$2; shift 2 ;;
 	--smoke) smoke=1; shift ;;
-	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--baseline) baseline=$2; shift 2 ;;
+	--servers) IFS=, read -r -a servers <<<"$2"; shift 2 ;;
+	-h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-dns: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-servers=(udprx stdlib miekg miekg-pconn nsd knot)
 rates=(20000 50000)
 if [ $smoke = 1 ]; then
-	rounds=1 seconds=2 rate_seconds=1 servers=(udprx miekg-pconn) rates=(20000)
+	rounds=1 seconds=2 rate_seconds=1 servers=(udprx miekg-pconn) rates=(20000) baseline=
 fi
+[ -z "$baseline" ] || servers=(udprx base "${servers[@]/udprx/}")
+servers=($(printf '%s\n' "${servers[@]}" | awk 'NF && !seen[$0]++'))
+for s in "${servers[@]}"; do
+	case $s in udprx | base | stdlib | miekg | miekg-pconn | nsd | knot) ;; *) echo "bench-dns: --servers: unknown server $s" >&2; exit 2 ;; esac
+done
 if [ "$(nproc)" -lt 2 ]; then
 	server_cpu=0 client_cpu=0
 fi
@@ -107,10 +119,15 @@ trap cleanup EXIT
 } | shuf --random-source=<(yes) >"$work/queries.txt"
 
 port_of() { # a port per server, away from the defaults
-	case $1 in udprx) echo 15301 ;; stdlib) echo 15302 ;; miekg) echo 15303 ;; nsd) echo 15304 ;; knot) echo 15305 ;; miekg-pconn) echo 15306 ;; esac
+	case $1 in udprx) echo 15301 ;; stdlib) echo 15302 ;; miekg) echo 15303 ;; nsd) echo 15304 ;; knot) echo 15305 ;; miekg-pconn) echo 15306 ;; base) echo 15307 ;; esac
 }
 
 go build -o "$work/dnsd" ./examples/dns
+if [ -n "$baseline" ]; then
+	mkdir -p "$work/base"
+	git archive "$baseline" | tar -x -C "$work/base"
+	(cd "$work/base" && go build -o "$work/dnsd-base" ./examples/dns)
+fi
 
 cat >"$work/nsd.conf" <<EOF
 server:
@@ -162,6 +179,7 @@ start_server() { # prints the pid
 	case $1 in
 	udprx | stdlib | miekg | miekg-pconn)
 		cmd=("$work/dnsd" -listen "udp://127.0.0.1:$port" -zone "$work/bench.zone" -loops 1 -impl "$1" -tcp=false) ;;
+	base) cmd=("$work/dnsd-base" -listen "udp://127.0.0.1:$port" -zone "$work/bench.zone" -loops 1 -tcp=false) ;;
 	nsd) cmd=(nsd -d -c "$work/nsd.conf") ;;
 	knot) cmd=(knotd -c "$work/knot.conf") ;;
 	esac

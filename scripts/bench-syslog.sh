@@ -6,6 +6,11 @@
 #   sudo scripts/bench-syslog.sh              # 3 interleaved rounds, one table
 #   sudo scripts/bench-syslog.sh --rounds 5 --seconds 10
 #   scripts/bench-syslog.sh --smoke           # seconds: udprx only, no comparison
+#   sudo scripts/bench-syslog.sh --baseline main --servers udprx,rsyslog
+#
+# --baseline REV adds a row "base", the example built from git revision
+# REV, measured in the same rounds: a change's effect against the same
+# noise. --servers picks the rows (default udprx,rsyslog,syslog-ng).
 #
 # Each server runs as its own process with its own configuration, pid
 # file and output file in a temporary directory, listening on a
@@ -32,6 +37,8 @@ rate_seconds=5 # each fixed-rate run
 server_cpu=1
 client_cpu=0
 smoke=0
+baseline=
+servers=(udprx rsyslog syslog-ng)
 cache=/var/cache/udprx-bench
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -41,15 +48,21 @@ while [ $# -gt 0 ]; do
 	--server-cpu) server_cpu=$2; shift 2 ;;
 	--client-cpu) client_cpu=$2; shift 2 ;;
 	--smoke) smoke=1; shift ;;
-	-h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--baseline) baseline=$2; shift 2 ;;
+	--servers) IFS=, read -r -a servers <<<"$2"; shift 2 ;;
+	-h | --help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-syslog: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-servers=(udprx rsyslog syslog-ng)
 rates=(20000 50000)
 if [ $smoke = 1 ]; then
-	rounds=1 seconds=2 rate_seconds=1 servers=(udprx) rates=(20000)
+	rounds=1 seconds=2 rate_seconds=1 servers=(udprx) rates=(20000) baseline=
 fi
+[ -z "$baseline" ] || servers=(udprx base "${servers[@]/udprx/}")
+servers=($(printf '%s\n' "${servers[@]}" | awk 'NF && !seen[$0]++'))
+for s in "${servers[@]}"; do
+	case $s in udprx | base | rsyslog | syslog-ng) ;; *) echo "bench-syslog: --servers: unknown server $s" >&2; exit 2 ;; esac
+done
 if [ "$(nproc)" -lt 2 ]; then
 	server_cpu=0 client_cpu=0
 fi
@@ -119,11 +132,16 @@ cleanup() {
 trap cleanup EXIT
 
 port_of() { # a port per server, away from the defaults
-	case $1 in udprx) echo 15401 ;; rsyslog) echo 15402 ;; syslog-ng) echo 15403 ;; esac
+	case $1 in udprx) echo 15401 ;; rsyslog) echo 15402 ;; syslog-ng) echo 15403 ;; base) echo 15404 ;; esac
 }
 rcvbuf=$((4 << 20))
 
 go build -o "$work/syslogd" ./examples/syslog
+if [ -n "$baseline" ]; then
+	mkdir -p "$work/base"
+	git archive "$baseline" | tar -x -C "$work/base"
+	(cd "$work/base" && go build -o "$work/syslogd-base" ./examples/syslog)
+fi
 
 # rsyslog: imudp only (no imuxsock, imklog or imjournal), every message to
 # a file in the traditional format.
@@ -148,14 +166,15 @@ start_server() { # prints the pid
 	port=$(port_of "$1")
 	case $1 in
 	udprx) cmd=("$work/syslogd" --listen "udp://127.0.0.1:$port" --metrics "") ;;
+	base) cmd=("$work/syslogd-base" --listen "udp://127.0.0.1:$port" --metrics "") ;;
 	rsyslog)
 		cmd=("$rsyslogd" -n -f "$work/rsyslog.conf" -i "$work/rsyslog.pid")
 		[ -z "$rsyslog_modules" ] || cmd+=(-M "$rsyslog_modules")
 		;;
 	syslog-ng) cmd=(syslog-ng -F -f "$work/syslog-ng.conf" -p "$work/syslog-ng.pid" -R "$work/syslog-ng.persist" -c "$work/syslog-ng.ctl") ;;
 	esac
-	if [ "$1" = udprx ]; then
-		taskset -c "$server_cpu" "${cmd[@]}" >"$work/udprx.log" 2>"$work/udprx.err" &
+	if [ "$1" = udprx ] || [ "$1" = base ]; then
+		taskset -c "$server_cpu" "${cmd[@]}" >"$work/$1.log" 2>"$work/$1.err" &
 	else
 		taskset -c "$server_cpu" "${cmd[@]}" >"$work/$1.err" 2>&1 &
 	fi

@@ -95,7 +95,7 @@ func (a *Answerer) Answer(dst, q []byte, udp bool) []byte {
 		return a.opt(question(dst, q, qr, 0, 0), 1)
 	}
 	name := q[headerLen : headerLen+qr.nameLen]
-	var kb [256 + 2]byte
+	var kb [256]byte
 	key := kb[:0]
 	for _, c := range name {
 		if 'A' <= c && c <= 'Z' {
@@ -107,15 +107,14 @@ func (a *Answerer) Answer(dst, q []byte, udp bool) []byte {
 	if qr.qclass != classIN || !inZone(key, z.originWire) {
 		return a.fit(question(dst, q, qr, 0, rcodeRefused), q, qr, limit)
 	}
-	key = append(key, byte(qr.qtype>>8), byte(qr.qtype))
-	pre, found := z.answers[string(key)]
-	key = key[:len(key)-2]
-	if !found {
-		pre, found = z.chases[string(key)]
+	nd := z.nodes[string(key)]
+	var pre []byte
+	if nd != nil {
+		pre = nd.answer(qr.qtype)
 	}
-	if !found {
+	if pre == nil {
 		rcode := byte(0)
-		if !z.names[string(key)] {
+		if nd == nil {
 			rcode = rcodeNXDomain
 		}
 		dst = question(dst, q, qr, flagAA, rcode)

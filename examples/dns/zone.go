@@ -15,8 +15,8 @@ const maxChase = 8
 // Zone is one authoritative zone, compiled for answering: every answer
 // the zone can give for a name it holds is a finished DNS message in
 // wire format, built once at load with miekg/dns, with the question in
-// lower case and the ID zero. Answering a query is then a map lookup and
-// a copy (answer.go). Answers that depend on a name the zone does not
+// lower case and the ID zero. Answering a query is then one map lookup,
+// a scan of the few types its name has, and a copy (answer.go). Answers that depend on a name the zone does not
 // hold (NXDOMAIN, REFUSED) or on a type no record has (NODATA) are built
 // from the query's own question and one precompiled SOA record.
 //
@@ -27,16 +27,12 @@ type Zone struct {
 	soa        *dns.SOA
 	negTTL     uint32 // RFC 2308 section 5: min(SOA TTL, SOA MINIMUM)
 
-	// answers holds a message per (name, qtype) with data, keyed by the
-	// name in lower-case wire format followed by the qtype, big endian.
-	answers map[string][]byte
-	// chases holds, per name that owns a CNAME, the answer for a type
-	// not in answers: the chain followed, its qtype to be overwritten.
-	chases map[string][]byte
-	// names is every name that exists in the zone, owners and the empty
-	// non-terminals between them and the origin: NODATA, not NXDOMAIN.
-	// Keyed by the name in lower-case wire format.
-	names map[string]bool
+	// nodes holds every name that exists in the zone, owners and the
+	// empty non-terminals between them and the origin (NODATA, not
+	// NXDOMAIN), keyed by the name in lower-case wire format. One map,
+	// so that every query costs one lookup: with a map per kind of
+	// answer, NODATA and NXDOMAIN took three.
+	nodes map[string]*node
 	// soaTail is the SOA record for the authority section without its
 	// owner name: type, class, TTL (negTTL), rdlength and rdata, the
 	// rdata's names uncompressed. The owner is written as a pointer.
@@ -82,13 +78,11 @@ func LoadZone(r io.Reader, origin, file string) (*Zone, error) {
 		return nil, fmt.Errorf("zone %s: SOA owner %s is not the origin %s", file, soa.Hdr.Name, origin)
 	}
 	z := &Zone{
-		origin:  origin,
-		soa:     soa,
-		negTTL:  min(soa.Hdr.Ttl, soa.Minttl),
-		answers: make(map[string][]byte),
-		chases:  make(map[string][]byte),
-		names:   make(map[string]bool),
-		rrsets:  make(map[string]map[uint16][]dns.RR),
+		origin: origin,
+		soa:    soa,
+		negTTL: min(soa.Hdr.Ttl, soa.Minttl),
+		nodes:  make(map[string]*node),
+		rrsets: make(map[string]map[uint16][]dns.RR),
 	}
 	z.originWire = wireName(origin)
 	for _, rr := range rrs {
@@ -115,7 +109,7 @@ func LoadZone(r io.Reader, origin, file string) (*Zone, error) {
 			return nil, fmt.Errorf("zone %s: %s: a CNAME must be the only record at its name", file, name)
 		}
 		for n := name; ; {
-			z.names[string(wireName(n))] = true
+			z.node(wireName(n))
 			if n == origin {
 				break
 			}
@@ -183,18 +177,56 @@ func (z *Zone) compile() error {
 		if err != nil {
 			return err
 		}
-		z.chases[string(key)] = msg
+		z.node(key).chase = msg
 	}
 	return nil
 }
 
-// add packs the answer for (name, t) into answers.
+// node is what the zone holds at one name: the answer for each type the
+// name has one for and, at a name that owns a CNAME, the answer for every
+// other type (the chain followed, its qtype to be overwritten). An empty
+// non-terminal has neither: every type is NODATA there.
+type node struct {
+	answers []typedAnswer
+	chase   []byte
+}
+
+// typedAnswer is the precompiled answer for one qtype.
+type typedAnswer struct {
+	qtype uint16
+	msg   []byte
+}
+
+// answer returns the precompiled answer for qtype, or nil for NODATA. A
+// name has a few types, so a scan beats a second map.
+func (n *node) answer(qtype uint16) []byte {
+	for i := range n.answers {
+		if n.answers[i].qtype == qtype {
+			return n.answers[i].msg
+		}
+	}
+	return n.chase
+}
+
+// node returns the node of the name key (wire format, lower case),
+// making it if the zone has none yet.
+func (z *Zone) node(key []byte) *node {
+	n := z.nodes[string(key)]
+	if n == nil {
+		n = &node{}
+		z.nodes[string(key)] = n
+	}
+	return n
+}
+
+// add packs the answer for (name, t) into name's node.
 func (z *Zone) add(key []byte, name string, t uint16, ans, ns []dns.RR, rcode int) error {
 	msg, err := z.pack(name, t, ans, ns, rcode)
 	if err != nil {
 		return err
 	}
-	z.answers[string(append(key, byte(t>>8), byte(t)))] = msg
+	n := z.node(key)
+	n.answers = append(n.answers, typedAnswer{qtype: t, msg: msg})
 	return nil
 }
 
@@ -261,7 +293,7 @@ func (z *Zone) RRset(name string, t uint16) []dns.RR { return z.rrsets[name][t] 
 
 // Exists reports whether name (canonical) exists in the zone, as an
 // owner or an empty non-terminal.
-func (z *Zone) Exists(name string) bool { return z.names[string(wireName(name))] }
+func (z *Zone) Exists(name string) bool { return z.nodes[string(wireName(name))] != nil }
 
 // NegativeSOA is the SOA record of a negative answer: the zone's SOA
 // with the TTL of RFC 2308 section 5.

@@ -99,6 +99,8 @@ func TestRunFlags(t *testing.T) {
 		{[]string{"--stop-timeout", "0"}, 2, "--stop-timeout 0s: want more than 0"},
 		{[]string{"--nope"}, 2, "flag provided but not defined"},
 		{[]string{"extra"}, 2, "unexpected arguments"},
+		{[]string{"--gather", "-1ms"}, 2, "--gather -1ms: want 0 to 100ms"},
+		{[]string{"--gather", "1s"}, 2, "--gather 1s: want 0 to 100ms"},
 		{[]string{"--listen", "tcp://127.0.0.1:0", "--metrics", ""}, 1, `unknown scheme "tcp"`},
 		{[]string{"--listen", "udp://127.0.0.1:0", "--metrics", "127.0.0.1:bad"}, 1, "--metrics:"},
 	} {

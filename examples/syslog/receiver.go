@@ -6,47 +6,80 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/udprx/udprx/engine"
 )
 
 // receiver is the engine.Handler. It parses each datagram on the loop's
-// own goroutine (a few hundred nanoseconds: no I/O, one allocation),
-// counts it, and hands it to the output without waiting (see output). With
-// several loops HandleBatch runs concurrently, once per loop: the counts
-// are atomics and the output queue is a channel of batches, so nothing
-// here locks.
+// own goroutine (a few hundred nanoseconds: no I/O, no allocation),
+// counts it, and formats its line onto the loop's chunk of the output,
+// which a writer goroutine writes (see output). With several loops
+// HandleBatch runs concurrently, once per loop: the counts are atomics,
+// added once per batch, and each loop has its own chunk.
 type receiver struct {
 	out       *output
 	now       func() time.Time
 	bySev     [8]atomic.Uint64 // messages parsed, by severity
 	unparsed  atomic.Uint64    // datagrams Parse rejected, kept as FormatUnknown
 	truncated atomic.Uint64    // datagrams longer than the engine's DatagramSize
+	gather    time.Duration    // --gather: how long a loop waits after a short batch
 }
 
+// gatherBelow is what a short batch is for --gather: fewer datagrams
+// than a quarter of the engine's default batch (64). A busier socket
+// fills its batches and its loop never waits.
+const gatherBelow = 16
+
 // HandleBatch implements engine.Handler.
-func (r *receiver) HandleBatch(_ *engine.Writer, b engine.Batch) {
+func (r *receiver) HandleBatch(w *engine.Writer, b engine.Batch) {
 	now := r.now() // one clock read per batch, not per datagram
-	recs := r.out.batch(b.Len())
+	loop := 0
+	if w != nil { // tests call it without a Writer
+		loop = w.Loop()
+	}
+	var bySev [8]uint64
+	var unparsed, truncated uint64
+	lo := r.out.begin(loop)
 	for _, d := range b.All() {
 		// d.Payload is the engine's buffer, overwritten by the next read
-		// once HandleBatch returns, and the record outlives this call on
-		// the output queue: copy. string() is that copy, one allocation,
-		// and Parse returns substrings of it only, so the record owns
-		// everything it refers to.
-		m, err := Parse(string(d.Payload), now)
+		// once HandleBatch returns. The line is made before that, and
+		// Parse returns substrings of raw only, so raw may share the
+		// payload's memory instead of copying it (which was the one
+		// allocation per message): nothing that refers to it outlives
+		// this iteration, and the payload is not written meanwhile.
+		raw := unsafe.String(unsafe.SliceData(d.Payload), len(d.Payload))
+		m, err := parse(raw, now, &lo.times)
 		if err != nil {
-			r.unparsed.Add(1)
+			unparsed++
 		} else {
-			r.bySev[m.Severity].Add(1)
+			bySev[m.Severity]++
 		}
 		if d.Truncated() {
-			r.truncated.Add(1) // parsed all the same: the start is there
+			truncated++ // parsed all the same: the start is there
 		}
-		recs = append(recs, record{Message: m, src: d.Src, received: now, err: err})
+		r.out.add(lo, record{Message: m, src: d.Src, received: now, err: err})
 	}
-	r.out.send(recs)
+	r.out.end(lo)
+	if r.gather > 0 && b.Len() < gatherBelow {
+		// Let the socket gather datagrams before the loop reads again:
+		// see --gather in main.go. The loop's socket is not read
+		// meanwhile, which is the point; the engine's stop waits for
+		// it, as for any handler.
+		time.Sleep(r.gather)
+	}
+	for i, n := range bySev {
+		if n > 0 {
+			r.bySev[i].Add(n)
+		}
+	}
+	if unparsed > 0 {
+		r.unparsed.Add(unparsed)
+	}
+	if truncated > 0 {
+		r.truncated.Add(truncated)
+	}
 }
 
 // counts is a snapshot of the receiver's and the output's counters.

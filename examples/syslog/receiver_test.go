@@ -5,8 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/netip"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,10 +97,9 @@ func TestHandleBatchOwnsWhatItKeeps(t *testing.T) {
 	}
 }
 
-// TestHandleBatchAllocs guards the handler's cost: one allocation per
-// datagram, the copy of the payload, and nothing per batch once the
-// writer gives batches back (here the test takes each batch off the
-// queue and recycles it, as the writer does).
+// TestHandleBatchAllocs guards the handler's cost: no allocation at all
+// once the writer gives chunks back (here the test takes each chunk off
+// the queue and frees it, as the writer does).
 func TestHandleBatchAllocs(t *testing.T) {
 	b, err := batch.New(4, 512)
 	if err != nil {
@@ -103,38 +107,142 @@ func TestHandleBatchAllocs(t *testing.T) {
 	}
 	fill(t, b, netip.AddrPort{}, false, logger5424, loggerSD, logger3164PID, loggerSocket)
 	o := newOutput(&bytes.Buffer{}, false)
+	o.free <- make([]byte, 0, chunkSize+chunkSize/4) // for the first hand-over
 	r := &receiver{out: o, now: time.Now}
-	n := testing.AllocsPerRun(100, func() {
+	n := testing.AllocsPerRun(2000, func() { // 2000: several chunks handed over
 		r.HandleBatch(nil, engine.BatchOf(b))
-		o.recycle(<-o.queue)
+		select {
+		case c := <-o.queue:
+			o.free <- c.b[:0]
+		default:
+		}
 	})
-	if n > 4 {
-		t.Errorf("HandleBatch of 4 datagrams: %v allocations, want at most 4", n)
+	if n != 0 {
+		t.Errorf("HandleBatch of 4 datagrams: %v allocations, want 0", n)
 	}
 }
 
-// TestOutputDropsWhenFull: a loop never waits for the output; the
-// records of a batch that does not fit in the queue are counted, and the
-// rest is written at the stop.
+// TestGather: with --gather a loop waits after a short batch and not
+// after a batch of gatherBelow or more. The wait is long (200 ms) so that
+// a loaded machine cannot blur the two; the bounds are loose.
+func TestGather(t *testing.T) {
+	const gather = 200 * time.Millisecond
+	for _, tt := range []struct {
+		n        int
+		wantWait bool
+	}{{1, true}, {gatherBelow - 1, true}, {gatherBelow, false}, {64, false}} {
+		b, err := batch.New(64, 512)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payloads := make([]string, tt.n)
+		for i := range payloads {
+			payloads[i] = loggerSocket
+		}
+		fill(t, b, netip.AddrPort{}, false, payloads...)
+		r := &receiver{out: newOutput(io.Discard, false), now: time.Now, gather: gather}
+		start := time.Now()
+		r.HandleBatch(nil, engine.BatchOf(b))
+		took := time.Since(start)
+		if waited := took >= gather; waited != tt.wantWait {
+			t.Errorf("batch of %d: HandleBatch took %v with --gather %v; want a wait: %v", tt.n, took, gather, tt.wantWait)
+		}
+	}
+}
+
+// addLines adds n records of m to loop i's chunk, numbered in their text
+// from first on.
+func addLines(o *output, i, first, n int, m Message) {
+	lo := o.begin(i)
+	defer o.end(lo)
+	for k := range n {
+		m.Text = strconv.Itoa(first + k)
+		o.add(lo, record{Message: m, received: captured})
+	}
+}
+
+// TestOutputDropsWhenFull: a loop never waits for the output; the lines
+// of a chunk that does not fit in the queue are counted, and the rest is
+// written at the stop.
 func TestOutputDropsWhenFull(t *testing.T) {
 	var buf bytes.Buffer
 	o := newOutput(&buf, false)
 	m, _ := Parse(loggerSocket, captured)
-	const perBatch, extra = 3, 2
-	for range queueBatches + extra {
-		rs := o.batch(perBatch)
-		for range perBatch {
-			rs = append(rs, record{Message: m, received: captured})
-		}
-		o.send(rs) // returns at once: nobody is writing
+	m.Text = "x"
+	line := len(appendLine(nil, record{Message: m}, nil))
+	perChunk := (chunkSize + line - 1) / line // a chunk goes once it holds chunkSize bytes
+	const extra = 2
+	lo := o.begin(0)
+	for range (queueChunks + extra) * perChunk {
+		o.add(lo, record{Message: m}) // returns at once: nobody is writing
 	}
-	if n := o.dropped.Load(); n != extra*perBatch {
-		t.Errorf("dropped %d, want %d", n, extra*perBatch)
+	o.end(lo)
+	if n := o.dropped.Load(); n != uint64(extra*perChunk) {
+		t.Errorf("dropped %d, want %d", n, extra*perChunk)
 	}
 	go o.run()
 	closeOutput(t, o)
-	if n := strings.Count(buf.String(), "\n"); n != queueBatches*perBatch {
-		t.Errorf("%d lines written, want %d", n, queueBatches*perBatch)
+	if n := strings.Count(buf.String(), "\n"); n != queueChunks*perChunk {
+		t.Errorf("%d lines written, want %d", n, queueChunks*perChunk)
+	}
+}
+
+// TestOutputKeepsEachLoopsOrder: two loops add at once while the writer
+// writes and flushes on its timer; every line is written once, and each
+// loop's in the order it added them.
+func TestOutputKeepsEachLoopsOrder(t *testing.T) {
+	var buf bytes.Buffer
+	o := newOutput(&buf, false)
+	o.setLoops(2)
+	go o.run()
+	m, _ := Parse(logger5424, captured)
+	const batches, perBatch = 400, 50
+	var wg sync.WaitGroup
+	for i := range 2 {
+		mi := m
+		mi.App = "loop" + strconv.Itoa(i)
+		empty := func() bool {
+			lo := o.begin(i)
+			defer o.end(lo)
+			return lo.lines == 0
+		}
+		wg.Go(func() {
+			for k := range batches {
+				addLines(o, i, k*perBatch, perBatch, mi)
+				if k%100 == 0 {
+					// Let the timer seal a partial chunk now and then.
+					deadline := time.Now().Add(10 * time.Second)
+					for !empty() && time.Now().Before(deadline) {
+						runtime.Gosched()
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	closeOutput(t, o)
+	if n := o.dropped.Load(); n != 0 {
+		t.Fatalf("dropped %d lines", n)
+	}
+	next := [2]int{}
+	for l := range strings.Lines(buf.String()) {
+		var i int
+		var seq string
+		switch {
+		case strings.Contains(l, " loop0: "):
+			i, seq = 0, l[strings.Index(l, " loop0: ")+8:]
+		case strings.Contains(l, " loop1: "):
+			i, seq = 1, l[strings.Index(l, " loop1: ")+8:]
+		default:
+			t.Fatalf("unexpected line %q", l)
+		}
+		if got := strings.TrimSpace(seq); got != strconv.Itoa(next[i]) {
+			t.Fatalf("loop %d: line %q, want number %d", i, l, next[i])
+		}
+		next[i]++
+	}
+	if next != [2]int{batches * perBatch, batches * perBatch} {
+		t.Errorf("lines per loop %v, want %d each", next, batches*perBatch)
 	}
 }
 
@@ -150,8 +258,8 @@ func TestOutputWriteError(t *testing.T) {
 	o := newOutput(failingWriter{}, true)
 	go o.run()
 	m, _ := Parse(loggerSocket, captured)
-	for range 10 {
-		o.send([]record{{Message: m}, {Message: m}})
+	for k := range 10 {
+		addLines(o, 0, 2*k, 2, m)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -189,10 +297,69 @@ func TestAppendLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := string(appendLine(nil, tt.r)); got != tt.want {
+			if got := string(appendLine(nil, tt.r, nil)); got != tt.want {
 				t.Errorf("appendLine =\n%q\nwant\n%q", got, tt.want)
 			}
+			// Through a cache that last formatted another time, then
+			// through the same cache again: the same line.
+			c := &stampCache{}
+			appendStamp(nil, captured.Add(time.Second), c)
+			for range 2 {
+				if got := string(appendLine(nil, tt.r, c)); got != tt.want {
+					t.Errorf("appendLine with a cache =\n%q\nwant\n%q", got, tt.want)
+				}
+			}
 		})
+	}
+}
+
+// TestAppendSafe puts every byte value at every offset of a string long
+// enough for two words and a tail: the word-at-a-time scan escapes what
+// a byte-at-a-time one does.
+func TestAppendSafe(t *testing.T) {
+	slow := func(s string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+				fmt.Fprintf(&b, "\\x%02x", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		return b.String()
+	}
+	base := []byte("abcdefghijklmnopqrs")
+	for c := range 256 {
+		for i := range base {
+			s := []byte(string(base))
+			s[i] = byte(c)
+			if got, want := string(appendSafe(nil, string(s))), slow(string(s)); got != want {
+				t.Fatalf("appendSafe(%q) = %q, want %q", s, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"", "\x1f\x7f\x00\t\x80\xff\x20~", "\t\t\t\t\t\t\t\t\x01", strings.Repeat("\x7f", 17)} {
+		if got, want := string(appendSafe(nil, s)), slow(s); got != want {
+			t.Errorf("appendSafe(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestAppendStampCache: the cache formats what time.Time.AppendFormat
+// would, whatever came before: the same instant in another location, the
+// same second with another fraction, the zero time.
+func TestAppendStampCache(t *testing.T) {
+	east := time.FixedZone("", 2*3600)
+	times := []time.Time{
+		captured, captured, captured.In(east), captured, captured.Add(time.Nanosecond),
+		captured.Add(time.Nanosecond), {}, captured.Add(time.Hour).In(east), captured.Local(),
+	}
+	c := &stampCache{}
+	for i, tm := range times {
+		want := tm.Format(time.RFC3339Nano)
+		if got := string(appendStamp([]byte("x"), tm, c)); got != "x"+want {
+			t.Errorf("time %d: appendStamp = %q, want %q", i, got, "x"+want)
+		}
 	}
 }
 
