@@ -313,7 +313,7 @@ func (r *linuxReceiver) waitEpoll() (Event, error) {
 		for _, e := range r.events[:n] {
 			if int(e.Fd) == r.evfd {
 				r.wakeSoon.Store(false) // reported now (a later Wake sets it again)
-				readEventfd(r.evfd) // reset the counter; EAGAIN if raced: harmless
+				readEventfd(r.evfd)     // reset the counter; EAGAIN if raced: harmless
 				ev.Events |= Woken
 				continue
 			}
