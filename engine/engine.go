@@ -75,6 +75,7 @@ func New(cfg Config) (*Engine, error) {
 		log:            e.log,
 		life:           e.life,
 		budget:         cfg.ReadBudget,
+		gather:         cfg.Gather,
 		pinCPU:         cfg.PinCPU,
 		incomingCPU:    cfg.IncomingCPU,
 		panicStops:     cfg.PanicStops,

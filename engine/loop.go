@@ -53,6 +53,8 @@ type loop struct {
 	// Config.MaxRestarts bounds.
 	escalations int
 
+	gatherTimer *time.Timer // gatherWait's, made at the first wait
+
 	// The send side (reply.go), the loop goroutine's but for in.
 	w           Writer
 	in          inbox
@@ -77,11 +79,12 @@ type loopEnv struct {
 	addr    string // the address received on (Engine.Addr), for errors and logs
 	life    *lifecycle
 
-	budget         int  // Config.ReadBudget
-	pinCPU         bool // Config.PinCPU
-	incomingCPU    bool // Config.IncomingCPU
-	panicStops     bool // Config.PanicStops
-	maxRestarts    int  // Config.MaxRestarts
+	budget         int           // Config.ReadBudget
+	gather         time.Duration // Config.Gather
+	pinCPU         bool          // Config.PinCPU
+	incomingCPU    bool          // Config.IncomingCPU
+	panicStops     bool          // Config.PanicStops
+	maxRestarts    int           // Config.MaxRestarts
 	restartBackoff errpolicy.BackoffSchedule
 	readBackoff    errpolicy.BackoffSchedule
 	sendTimeout    time.Duration
@@ -414,6 +417,9 @@ func (l *loop) run() error {
 			if err != nil {
 				return err
 			}
+			if l.env.gather > 0 && !quiet && l.b.Len() < max(1, l.b.Cap()/4) {
+				l.gatherWait()
+			}
 			if quiet && ev.Events&(platform.ErrorPending|platform.HangUp) == 0 {
 				// Readable, yet the first read found nothing: counted,
 				// so that a poller and reads that keep disagreeing
@@ -628,6 +634,22 @@ func (l *loop) endEngine(err error) error {
 	l.env.life.fail(err)
 	<-l.env.life.stopCh
 	return err
+}
+
+// gatherWait waits Config.Gather, or until the engine stops, after a
+// short read (see Config.Gather), on a timer kept for the loop's life so
+// that the wait allocates nothing.
+func (l *loop) gatherWait() {
+	if l.gatherTimer == nil {
+		l.gatherTimer = time.NewTimer(l.env.gather)
+	} else {
+		l.gatherTimer.Reset(l.env.gather)
+	}
+	select {
+	case <-l.gatherTimer.C:
+	case <-l.env.life.stopCh:
+		l.gatherTimer.Stop()
+	}
 }
 
 // pause waits d on the engine's clock, or until the engine stops.

@@ -5,7 +5,8 @@
 #
 # Receivers, pinned to CPU 1: c (scripts/wakeup/crecv.c), udprx
 # (`udpbench recv --loops 1 --no-latency`, the default configuration) and
-# udprx-pin (the same with --pin-cpu). Senders, pinned to CPU 0: a bursty
+# udprx-pin (the same with --pin-cpu), and udprx-gather (with --gather,
+# default 1ms: Config.Gather, not the default). Senders, pinned to CPU 0: a bursty
 # C sender (scripts/wakeup/csend.c, one sendmmsg of 64 per burst) and
 # udpbench's own paced sender. Each round runs every receiver once under
 # each sender, interleaved; the CPU a receiver used is read from
@@ -17,19 +18,21 @@
 # Prints one line per run and, at the end, medians and ratios to c.
 #
 # usage: scripts/bench-wakeup.sh [--rounds N] [--rate PPS] [--seconds S]
-#                                [--receivers "c udprx udprx-pin"] [--senders "csend paced"]
+#                                [--receivers "c udprx udprx-pin udprx-gather"]
+#                                [--senders "csend paced gso"] [--gather D]
 # Needs gcc (apt-get install gcc) and root only for nothing; run on a quiet
 # machine with 2 or more CPUs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=5 rate=300000 seconds=4
+rounds=5 rate=300000 seconds=4 gather=1ms
 receivers="c udprx udprx-pin" senders="csend paced"
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--rounds) rounds=$2; shift 2 ;;
 	--rate) rate=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
+	--gather) gather=$2; shift 2 ;;
 	--receivers) receivers=$2; shift 2 ;;
 	--senders) senders=$2; shift 2 ;;
 	*) echo "bench-wakeup.sh: unknown argument $1" >&2; exit 2 ;;
@@ -72,6 +75,7 @@ run() { # receiver sender -> "received cpu_ns"
 	c) taskset -c 1 "$tmp/crecv" "$port" >"$tmp/out" & ;;
 	udprx) taskset -c 1 "$tmp/udpbench" recv --loops 1 --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
 	udprx-pin) taskset -c 1 "$tmp/udpbench" recv --loops 1 --pin-cpu --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
+	udprx-gather) taskset -c 1 "$tmp/udpbench" recv --loops 1 --gather "$gather" --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
 	old) taskset -c 1 "$tmp/udpbench-old" recv --loops 1 --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
 	old-pin) taskset -c 1 "$tmp/udpbench-old" recv --loops 1 --pin-cpu --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
 	*) echo "bench-wakeup.sh: unknown receiver $recv" >&2; exit 2 ;;

@@ -43,6 +43,10 @@ type RecvConfig struct {
 	// ReadBudget is udprx's Config.ReadBudget: batches read per wake-up
 	// before it goes back to its poller; 0 = its default. udprx only.
 	ReadBudget int
+	// Gather is udprx's Config.Gather: how long a loop waits after a
+	// short read before it reads again; 0 = read again at once. udprx
+	// only.
+	Gather time.Duration
 	// Track makes the receiver read every payload's udpbench header
 	// (sequence, flow, send time) for loss, reordering, jitter and
 	// latency (RecvCounts.Latency). It costs a few nanoseconds per

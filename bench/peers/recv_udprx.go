@@ -64,6 +64,7 @@ func newUdprxWith(cfg RecvConfig, gro bool, handlerOf func(*udprxReceiver) engin
 		PinCPU:       cfg.PinCPU,
 		IncomingCPU:  cfg.IncomingCPU,
 		ReadBudget:   cfg.ReadBudget,
+		Gather:       cfg.Gather,
 		Logger:       cfg.Logger,
 		GRO:          gro,
 		ReceiveOnly:  true, // a receiver under test: no replies, no IP_PKTINFO
