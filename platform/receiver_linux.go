@@ -275,40 +275,14 @@ func (r *linuxReceiver) waitEpoll() (Event, error) {
 		} else {
 			n, err = unix.EpollWait(r.epfd, r.events[:], idleCheckMillis)
 		}
-		if err == unix.EINTR {
-			// A signal (the Go runtime preempts with SIGURG). Retried,
-			// but not forever: a signal storm, or a filter failing every
-			// call, would spin here unseen (see eintrLimit).
-			if eintr++; eintr < eintrLimit {
+		if err != nil || n == 0 {
+			ev, again, err := r.waitEnded("epoll_wait", err, &eintr)
+			if again {
 				continue
 			}
-			return Event{}, os.NewSyscallError("epoll_wait", err)
+			return ev, err
 		}
 		eintr = 0
-		if err != nil {
-			if gone := r.pollerGone(); gone != nil {
-				return Event{}, gone
-			}
-			return Event{}, os.NewSyscallError("epoll_wait", err)
-		}
-		if n == 0 {
-			// The idle check. A Wake that could not reach the poller
-			// (wakeLost, or written to an eventfd the poller no longer
-			// watches) is found here, so a stop is never lost.
-			if r.wakeLost.Swap(false) {
-				return Event{Events: Woken}, nil
-			}
-			if gone := r.pollerGone(); gone != nil {
-				return Event{}, gone
-			}
-			if readEventfd(r.evfd) {
-				return Event{Events: Woken}, nil
-			}
-			if !stillOurs(r.fd, r.id) {
-				return Event{Events: Gone}, nil
-			}
-			continue
-		}
 		var ev Event
 		for _, e := range r.events[:n] {
 			if int(e.Fd) == r.evfd {
@@ -337,6 +311,46 @@ func (r *linuxReceiver) waitEpoll() (Event, error) {
 // say (an error queued, a hang-up with data still queued), however busy
 // the socket.
 const readAheadLimit = 16
+
+// waitEnded is what both waits (waitEpoll, waitLocked) do when their
+// system call, call, failed or timed out with nothing to report. EINTR (a
+// signal: the Go runtime preempts with SIGURG) is retried, but not
+// forever: a signal storm, or a filter failing every call, would spin
+// there unseen, so eintrLimit in a row (counted in *eintr) are returned.
+// Another error is the loop's own descriptors closed from outside
+// (pollerGone) or the call's own. A timeout is the idle check: a Wake
+// that could not reach the poller (wakeLost, or written to an eventfd the
+// poller no longer watches) is found there, so a stop is never lost, and
+// so is a socket closed or replaced from outside. again says the wait
+// goes on; otherwise ev and err are Wait's.
+func (r *linuxReceiver) waitEnded(call string, err error, eintr *int) (ev Event, again bool, werr error) {
+	if err == unix.EINTR {
+		if *eintr++; *eintr < eintrLimit {
+			return Event{}, true, nil
+		}
+		return Event{}, false, os.NewSyscallError(call, err)
+	}
+	*eintr = 0
+	if err != nil {
+		if gone := r.pollerGone(); gone != nil {
+			return Event{}, false, gone
+		}
+		return Event{}, false, os.NewSyscallError(call, err)
+	}
+	if r.wakeLost.Swap(false) {
+		return Event{Events: Woken}, false, nil
+	}
+	if gone := r.pollerGone(); gone != nil {
+		return Event{}, false, gone
+	}
+	if readEventfd(r.evfd) {
+		return Event{Events: Woken}, false, nil
+	}
+	if !stillOurs(r.fd, r.id) {
+		return Event{Events: Gone}, false, nil
+	}
+	return Event{}, true, nil
+}
 
 // eintrLimit is how many EINTRs in a row Wait retries before it returns
 // one to the caller, whose error policy retries it and, if it goes on,

@@ -1,8 +1,6 @@
 package platform
 
 import (
-	"os"
-
 	"golang.org/x/sys/unix"
 )
 
@@ -32,34 +30,14 @@ func (r *linuxReceiver) waitLocked() (Event, error) {
 		// that the P is handed to other goroutines while the thread
 		// sleeps.
 		n, err := unix.Ppoll(fds[:], &r.pollTimeout, nil)
-		if err == unix.EINTR {
-			// A signal (the Go runtime preempts with SIGURG); bounded
-			// as epoll_wait's EINTRs are (eintrLimit).
-			if eintr++; eintr < eintrLimit {
+		if err != nil || n == 0 {
+			ev, again, err := r.waitEnded("ppoll", err, &eintr)
+			if again {
 				continue
 			}
-			return Event{}, os.NewSyscallError("ppoll", err)
+			return ev, err
 		}
 		eintr = 0
-		if err != nil {
-			if gone := r.pollerGone(); gone != nil {
-				return Event{}, gone
-			}
-			return Event{}, os.NewSyscallError("ppoll", err)
-		}
-		if n == 0 {
-			// The idle check, as in Wait's epoll path.
-			if r.wakeLost.Swap(false) {
-				return Event{Events: Woken}, nil
-			}
-			if gone := r.pollerGone(); gone != nil {
-				return Event{}, gone
-			}
-			if !stillOurs(r.fd, r.id) {
-				return Event{Events: Gone}, nil
-			}
-			continue
-		}
 		var ev Event
 		if fds[1].Revents != 0 {
 			r.wakeSoon.Store(false) // reported now (a later Wake sets it again)
