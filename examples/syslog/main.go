@@ -84,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	stopTimeout := fs.Duration("stop-timeout", 5*time.Second, "how long the graceful stop may take before syslog gives up on it and exits 1")
 	loops := fs.Int("loops", 0, "event loops, each with its own socket (SO_REUSEPORT); 0: one per CPU syslog may run on")
 	rcvbuf := fs.Int("rcvbuf", defaultRecvBuffer, "socket receive buffer per loop in bytes (SO_RCVBUF); 0: the system default")
-	gather := fs.Duration("gather", defaultGather, "after a read of fewer than 16 messages, how long a loop lets its socket gather more before reading again: fewer wake-ups per message at moderate rates, for up to that much delay; 0: read again at once")
+	gather := fs.Duration("gather", defaultGather, "after a read of fewer than 16 messages, how long a loop lets its socket gather more before reading again (the engine's Config.Gather): fewer wake-ups per message at moderate rates, for up to that much delay; 0: read again at once")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -113,7 +113,7 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	}
 
 	out := newOutput(stdout, *asJSON)
-	rcv := &receiver{out: out, now: time.Now, gather: *gather}
+	rcv := &receiver{out: out, now: time.Now}
 	set := metrics.NewSet()
 	set.RegisterMetricsWriter(rcv.writeMetrics)
 
@@ -136,6 +136,7 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 		RecvBuffer:   *rcvbuf,
 		DatagramSize: datagramSize,
 		ReceiveOnly:  true, // syslog is one-way: no IP_PKTINFO on a wildcard address
+		Gather:       *gather,
 		Metrics:      set,
 		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		// The engine runs this after every loop has drained its socket,

@@ -24,13 +24,7 @@ type receiver struct {
 	bySev     [8]atomic.Uint64 // messages parsed, by severity
 	unparsed  atomic.Uint64    // datagrams Parse rejected, kept as FormatUnknown
 	truncated atomic.Uint64    // datagrams longer than the engine's DatagramSize
-	gather    time.Duration    // --gather: how long a loop waits after a short batch
 }
-
-// gatherBelow is what a short batch is for --gather: fewer datagrams
-// than a quarter of the engine's default batch (64). A busier socket
-// fills its batches and its loop never waits.
-const gatherBelow = 16
 
 // HandleBatch implements engine.Handler.
 func (r *receiver) HandleBatch(w *engine.Writer, b engine.Batch) {
@@ -62,13 +56,6 @@ func (r *receiver) HandleBatch(w *engine.Writer, b engine.Batch) {
 		r.out.add(lo, record{Message: m, src: d.Src, received: now, err: err})
 	}
 	r.out.end(lo)
-	if r.gather > 0 && b.Len() < gatherBelow {
-		// Let the socket gather datagrams before the loop reads again:
-		// see --gather in main.go. The loop's socket is not read
-		// meanwhile, which is the point; the engine's stop waits for
-		// it, as for any handler.
-		time.Sleep(r.gather)
-	}
 	for i, n := range bySev {
 		if n > 0 {
 			r.bySev[i].Add(n)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"runtime"
 	"strconv"
@@ -119,34 +118,6 @@ func TestHandleBatchAllocs(t *testing.T) {
 	})
 	if n != 0 {
 		t.Errorf("HandleBatch of 4 datagrams: %v allocations, want 0", n)
-	}
-}
-
-// TestGather: with --gather a loop waits after a short batch and not
-// after a batch of gatherBelow or more. The wait is long (200 ms) so that
-// a loaded machine cannot blur the two; the bounds are loose.
-func TestGather(t *testing.T) {
-	const gather = 200 * time.Millisecond
-	for _, tt := range []struct {
-		n        int
-		wantWait bool
-	}{{1, true}, {gatherBelow - 1, true}, {gatherBelow, false}, {64, false}} {
-		b, err := batch.New(64, 512)
-		if err != nil {
-			t.Fatal(err)
-		}
-		payloads := make([]string, tt.n)
-		for i := range payloads {
-			payloads[i] = loggerSocket
-		}
-		fill(t, b, netip.AddrPort{}, false, payloads...)
-		r := &receiver{out: newOutput(io.Discard, false), now: time.Now, gather: gather}
-		start := time.Now()
-		r.HandleBatch(nil, engine.BatchOf(b))
-		took := time.Since(start)
-		if waited := took >= gather; waited != tt.wantWait {
-			t.Errorf("batch of %d: HandleBatch took %v with --gather %v; want a wait: %v", tt.n, took, gather, tt.wantWait)
-		}
 	}
 }
 
