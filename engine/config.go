@@ -108,16 +108,24 @@ type Config struct {
 
 	// Gather is how long a loop waits, after a read that brought fewer
 	// than a quarter of BatchSize datagrams, before it reads or waits
-	// again, so that the socket gathers more meanwhile. Under moderate
-	// steady traffic a loop that reads at once wakes up for every two or
+	// again, so that the socket gathers more meanwhile. A loop that reads
+	// at once under a steady moderate stream wakes up for every one to
 	// three datagrams, and its CPU time goes to waking up; waiting lets
-	// each wake-up read many (docs/performance.md, "Gathering"). The
-	// price is latency: a datagram that arrives during the wait is read
-	// up to Gather later, and so are replies queued from other
-	// goroutines; a loop reading full batches never waits, so the
-	// maximum rate is untouched. A stop ends the wait. 0, the default,
-	// reads again at once; at most 100ms. Go's timers sleep at least
-	// about a millisecond on an idle process, whatever is asked.
+	// each wake-up read many (docs/performance.md, "Gathering").
+	//
+	// 0, the default, gathers only while the loop is chasing a trickle
+	// (Linux): after a short read that came less than 50 µs after the
+	// previous short read, the loop naps 20 µs. Sparse traffic, a
+	// datagram now and then, is read at once as before, and a loop
+	// reading full batches never waits; under a steady stream a datagram
+	// may be read up to 20 µs later. A negative Gather turns gathering
+	// off.
+	//
+	// A positive Gather waits that long after every short read: up to
+	// 100ms, for sinks (syslog, metrics, flow collectors) that trade
+	// latency for CPU. Under a millisecond it is a precise nap of the
+	// loop's thread (Linux); from a millisecond up, a timer, which a stop
+	// ends. Replies queued from other goroutines wait as long.
 	Gather time.Duration
 
 	// GRO turns on UDP generic receive offload (Linux 5.0+): the kernel
@@ -355,8 +363,8 @@ func (c Config) validate() (network, address string, err error) {
 	if c.ReadBudget < 0 {
 		return "", "", fmt.Errorf("engine: Config.ReadBudget %d: want 0 (default) or more", c.ReadBudget)
 	}
-	if c.Gather < 0 || c.Gather > maxGather {
-		return "", "", fmt.Errorf("engine: Config.Gather %v: want 0 (default) to %v", c.Gather, maxGather)
+	if c.Gather > maxGather {
+		return "", "", fmt.Errorf("engine: Config.Gather %v: want at most %v (0: the default, negative: off)", c.Gather, maxGather)
 	}
 	if c.MaxRestarts < 0 {
 		return "", "", fmt.Errorf("engine: Config.MaxRestarts %d: want 0 (no limit) or more", c.MaxRestarts)

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// TestGather: with Config.Gather a loop that read a short batch waits
+// TestGather: with a positive Config.Gather a loop that read a short batch waits
 // before it reads again, and the datagrams that arrive meanwhile are read
 // together; without it each is read as it comes. The wait is long (100 ms)
 // so that the sender's datagrams, sent one at a time, all land in it.
@@ -18,7 +18,7 @@ func TestGather(t *testing.T) {
 		gather  time.Duration
 		batches func(sizes []int) bool // what the batch sizes after the first must satisfy
 	}{
-		{"off", 0, func(sizes []int) bool { return len(sizes) == 8 }}, // one each
+		{"off", -1, func(sizes []int) bool { return len(sizes) == 8 }}, // one each
 		// All 8 in one batch, unless the sender was held up for 100 ms:
 		// then in more, but never one each.
 		{"100ms", 100 * time.Millisecond, func(sizes []int) bool { return len(sizes) < 8 }},
@@ -57,7 +57,7 @@ func TestGather(t *testing.T) {
 			}
 			for i := range 8 {
 				c.Write([]byte{byte(i)})
-				if tc.gather == 0 {
+				if tc.gather < 0 {
 					select {
 					case <-got:
 					case <-ctx.Done():
@@ -86,5 +86,39 @@ func TestGather(t *testing.T) {
 				time.Sleep(time.Millisecond)
 			}
 		})
+	}
+}
+
+// TestTrickle: the default gathering naps only for a short read that
+// comes within trickleGap of the previous short read (a loop chasing a
+// trickle), never for the first short read after a quiet spell or a full
+// read (sparse traffic is read at once), and a nap does not count as a
+// gap.
+func TestTrickle(t *testing.T) {
+	var tr trickle
+	t0 := time.Unix(1000, 0)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	steps := []struct {
+		name string
+		do   func() bool
+		want bool
+	}{
+		{"first short read", func() bool { return tr.short(at(0)) }, false},
+		{"another 10µs later", func() bool { return tr.short(at(10 * time.Microsecond)) }, true},
+		{"after a nap, 5µs past its end", func() bool {
+			tr.napped(at(40 * time.Microsecond))
+			return tr.short(at(45 * time.Microsecond))
+		}, true},
+		{"after a quiet spell", func() bool { return tr.short(at(45*time.Microsecond + trickleGap)) }, false},
+		{"right after it", func() bool { return tr.short(at(46*time.Microsecond + trickleGap)) }, true},
+		{"after a full read", func() bool {
+			tr.reset()
+			return tr.short(at(47*time.Microsecond + trickleGap))
+		}, false},
+	}
+	for _, st := range steps {
+		if got := st.do(); got != st.want {
+			t.Errorf("%s: nap %v, want %v", st.name, got, st.want)
+		}
 	}
 }

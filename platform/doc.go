@@ -73,6 +73,8 @@
 //	activation_other.go     ListenFDs elsewhere: none
 //	probe.go                ProbeUnshared: is an address free for one socket
 //	waitlocked_linux.go     waitLocked is Wait for a loop with a thread of its own
+//	nap_linux.go            Nap sleeps the calling thread for d, precisely, and reports true: a raw
+//	nap_other.go            Nap reports false and does not sleep: a precise short nap is
 //
 // Package platformtest holds the contract every backend passes.
 //

@@ -5,8 +5,9 @@
 #
 # Receivers, pinned to CPU 1: c (scripts/wakeup/crecv.c), udprx
 # (`udpbench recv --loops 1 --no-latency`, the default configuration) and
-# udprx-pin (the same with --pin-cpu), and udprx-gather (with --gather,
-# default 1ms: Config.Gather, not the default). Senders, pinned to CPU 0: a bursty
+# udprx-pin (the same with --pin-cpu), udprx-nogather (--gather -1ns:
+# Config.Gather negative, no gathering at all) and udprx-gather (with
+# --gather, default 1ms). Senders, pinned to CPU 0: a bursty
 # C sender (scripts/wakeup/csend.c, one sendmmsg of 64 per burst) and
 # udpbench's own paced sender. Each round runs every receiver once under
 # each sender, interleaved; the CPU a receiver used is read from
@@ -75,6 +76,7 @@ run() { # receiver sender -> "received cpu_ns"
 	c) taskset -c 1 "$tmp/crecv" "$port" >"$tmp/out" & ;;
 	udprx) taskset -c 1 "$tmp/udpbench" recv --loops 1 --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
 	udprx-pin) taskset -c 1 "$tmp/udpbench" recv --loops 1 --pin-cpu --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
+	udprx-nogather) taskset -c 1 "$tmp/udpbench" recv --loops 1 --gather -1ns --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
 	udprx-gather) taskset -c 1 "$tmp/udpbench" recv --loops 1 --gather "$gather" --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
 	old) taskset -c 1 "$tmp/udpbench-old" recv --loops 1 --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
 	old-pin) taskset -c 1 "$tmp/udpbench-old" recv --loops 1 --pin-cpu --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;

@@ -44,8 +44,8 @@ type RecvConfig struct {
 	// before it goes back to its poller; 0 = its default. udprx only.
 	ReadBudget int
 	// Gather is udprx's Config.Gather: how long a loop waits after a
-	// short read before it reads again; 0 = read again at once. udprx
-	// only.
+	// short read before it reads again; 0 = the engine's default,
+	// negative = never. udprx only.
 	Gather time.Duration
 	// Track makes the receiver read every payload's udpbench header
 	// (sequence, flow, send time) for loss, reordering, jitter and

@@ -56,7 +56,7 @@ func runRecv(args []string) int {
 	portable := fs.Bool("portable", false, "udprx only: use the portable backend")
 	pinCPU := fs.Bool("pin-cpu", false, "udprx only, Linux: pin loop i's thread to CPU i")
 	incomingCPU := fs.Bool("incoming-cpu", false, "udprx only, Linux, with --pin-cpu: set each loop's socket's SO_INCOMING_CPU to its CPU, so the kernel hands each datagram to the loop on the CPU that received it (Linux 6.2)")
-	gather := fs.Duration("gather", 0, "udprx only: after a read of fewer than a quarter of a batch, wait this long before reading again (Config.Gather: fewer wake-ups at moderate rates, for that much latency); 0 = read again at once")
+	gather := fs.Duration("gather", 0, "udprx only: after a read of fewer than a quarter of a batch, wait this long before reading again (Config.Gather: fewer wake-ups at moderate rates, for that much latency); 0 = the engine's default (a 20µs nap while it chases a trickle, Linux), negative = never")
 	noLatency := fs.Bool("no-latency", false, "udprx only: do not read the udpbench headers for loss, jitter and latency (a few ns per datagram)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to receive; 0 = until SIGINT/SIGTERM")
 	stopTimeout := fs.Duration("stop-timeout", 10*time.Second, "how long the graceful stop (after SIGINT/SIGTERM or --duration) may take before udpbench gives up on it and exits 1")

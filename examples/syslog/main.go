@@ -56,6 +56,16 @@ const defaultRecvBuffer = 4 << 20
 // not affected.
 const defaultGather = time.Millisecond
 
+// engineGather is Config.Gather for --gather, whose 0 means what it says:
+// read again at once (the engine's 0 is its own default, and a negative
+// Gather is off).
+func engineGather(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
 // maxGather bounds --gather: a loop that waits longer than this stops
 // being a receiver that reacts, and the stop waits for it too.
 const maxGather = 100 * time.Millisecond
@@ -136,7 +146,7 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 		RecvBuffer:   *rcvbuf,
 		DatagramSize: datagramSize,
 		ReceiveOnly:  true, // syslog is one-way: no IP_PKTINFO on a wildcard address
-		Gather:       *gather,
+		Gather:       engineGather(*gather),
 		Metrics:      set,
 		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		// The engine runs this after every loop has drained its socket,
