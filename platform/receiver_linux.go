@@ -211,7 +211,7 @@ func (r *linuxReceiver) Wait() (Event, error) {
 		// (see Wake).
 		return Event{Events: Woken}, nil
 	}
-	if r.busy && r.bound != nil && r.readAhead < readAheadLimit {
+	if r.busy && r.readAhead < readAheadLimit { // busy: a recv ran, so a batch is bound
 		// The last read found several datagrams: read again before
 		// waiting, as more have likely come while they were handled.
 		// If this one finds any, the wait is skipped, and with it the
