@@ -69,17 +69,24 @@ wait_bound() { # wait until something is bound to udp port $1
 	return 1
 }
 
+recv_udprx() { # binary [flags...]: one udprx loop on CPU 1, in the background, until SIGINT
+	local bin=$1
+	shift
+	taskset -c 1 "$tmp/$bin" recv --loops 1 "$@" --no-latency --quiet --json \
+		--listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" &
+}
+
 run() { # receiver sender -> "received cpu_ns"
 	local recv=$1 send=$2 port pid before after out sent
 	port=$(free_port)
 	case $recv in
 	c) taskset -c 1 "$tmp/crecv" "$port" >"$tmp/out" & ;;
-	udprx) taskset -c 1 "$tmp/udpbench" recv --loops 1 --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
-	udprx-pin) taskset -c 1 "$tmp/udpbench" recv --loops 1 --pin-cpu --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
-	udprx-nogather) taskset -c 1 "$tmp/udpbench" recv --loops 1 --gather -1ns --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
-	udprx-gather) taskset -c 1 "$tmp/udpbench" recv --loops 1 --gather "$gather" --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
-	old) taskset -c 1 "$tmp/udpbench-old" recv --loops 1 --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
-	old-pin) taskset -c 1 "$tmp/udpbench-old" recv --loops 1 --pin-cpu --no-latency --quiet --json --listen "udp://127.0.0.1:$port" --duration 0 >"$tmp/out" & ;;
+	udprx) recv_udprx udpbench ;;
+	udprx-pin) recv_udprx udpbench --pin-cpu ;;
+	udprx-nogather) recv_udprx udpbench --gather -1ns ;;
+	udprx-gather) recv_udprx udpbench --gather "$gather" ;;
+	old) recv_udprx udpbench-old ;;
+	old-pin) recv_udprx udpbench-old --pin-cpu ;;
 	*) echo "bench-wakeup.sh: unknown receiver $recv" >&2; exit 2 ;;
 	esac
 	pid=$!
