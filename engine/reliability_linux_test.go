@@ -235,20 +235,7 @@ func TestReadableButEAGAIN(t *testing.T) {
 // origin) and keeps running: more errors than a Streak allows do not end
 // it, and it still receives (issue 12, case 6).
 func TestICMPOnAdoptedSocketWithRecvErr(t *testing.T) {
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	rc, err := conn.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var serr error
-	rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVERR, 1) })
-	if serr != nil {
-		t.Fatal(serr)
-	}
+	conn := recvErrConn(t)
 	// A port nobody listens on: bound, then closed.
 	gone, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {

@@ -59,11 +59,24 @@ func TestReplyFromDestination(t *testing.T) {
 // (its error queue, and a pending ECONNREFUSED) instead of being
 // discarded.
 func TestReplyICMPWithRecvErr(t *testing.T) {
+	conn := recvErrConn(t)
+	exits := make(chan LoopExit, 10)
+	cfg := Config{Sockets: []syscall.Conn{conn}, Handler: icmpHandler(closedPort(t)),
+		OnLoopExit: func(x LoopExit) { exits <- x }}
+	e := startEngine(t, cfg)
+	testICMPUnreachable(t, cfg, conn.LocalAddr().(*net.UDPAddr), e, exits)
+}
+
+// recvErrConn is a UDP socket on 127.0.0.1 with IP_RECVERR on, so that
+// ICMP errors for its sends are queued on its error queue and pending as
+// a socket error, for tests that adopt it; closed when t ends.
+func recvErrConn(t *testing.T) *net.UDPConn {
+	t.Helper()
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
 	rc, err := conn.SyscallConn()
 	if err != nil {
 		t.Fatal(err)
@@ -74,9 +87,5 @@ func TestReplyICMPWithRecvErr(t *testing.T) {
 	}); err != nil || serr != nil {
 		t.Fatalf("IP_RECVERR: %v %v", err, serr)
 	}
-	exits := make(chan LoopExit, 10)
-	cfg := Config{Sockets: []syscall.Conn{conn}, Handler: icmpHandler(closedPort(t)),
-		OnLoopExit: func(x LoopExit) { exits <- x }}
-	e := startEngine(t, cfg)
-	testICMPUnreachable(t, cfg, conn.LocalAddr().(*net.UDPAddr), e, exits)
+	return conn
 }
