@@ -75,6 +75,7 @@
 //	waitlocked_linux.go     waitLocked is Wait for a loop with a thread of its own
 //	nap_linux.go            Nap sleeps the calling thread for d, precisely, and reports true: a raw
 //	nap_other.go            Nap reports false and does not sleep: a precise short nap is
+//	control_linux.go        Control (Controller): the descriptor lent for socket options
 //
 // Package platformtest holds the contract every backend passes.
 //

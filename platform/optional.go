@@ -99,3 +99,16 @@ type CPUSteerer interface {
 type Isolator interface {
 	Isolate() error
 }
+
+// Controller is implemented by receivers that lend their socket's
+// descriptor, as syscall.RawConn.Control does, for options a caller sets
+// or reads itself (quic-go sets IP_MTU_DISCOVER and probes UDP_SEGMENT
+// this way): all backends. Options the engine relies on (non-blocking
+// mode, the socket filter that closes the intake) must not be changed
+// through it.
+type Controller interface {
+	// Control calls f with the socket's descriptor, which stays open
+	// until f returns. After Close it returns an error matching
+	// net.ErrClosed.
+	Control(f func(fd uintptr)) error
+}

@@ -300,3 +300,13 @@ func (r *portableReceiver) Close() error {
 	}
 	return err
 }
+
+// Control lends the descriptor through the socket's own RawConn, which
+// fails with an error matching net.ErrClosed once it is closed.
+func (r *portableReceiver) Control(f func(fd uintptr)) error {
+	rc, err := r.conn.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return rc.Control(f)
+}

@@ -226,3 +226,15 @@ func (r *kqueueReceiver) Close() (err error) {
 	}
 	return os.NewSyscallError("close", unix.Close(r.fd))
 }
+
+// Control calls f with the socket's descriptor under the lock Close takes,
+// so f never sees a number Close has released.
+func (r *kqueueReceiver) Control(f func(fd uintptr)) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed.Load() {
+		return net.ErrClosed
+	}
+	f(uintptr(r.fd))
+	return nil
+}
