@@ -241,6 +241,36 @@ func ListenFDs() ([]*os.File, error) { return platform.ListenFDs() }
 // Config.Addr resolved to the port the system chose.
 func (e *Engine) Addr() net.Addr { return e.addr }
 
+// Control calls f with the descriptor of each loop's open socket in turn,
+// as syscall.RawConn.Control does for one socket, for options a library
+// sets or reads itself (quic-go probes UDP_SEGMENT and sets
+// IP_MTU_DISCOVER this way). Each descriptor stays open until f returns.
+// An option set this way lasts as long as the socket: one the engine
+// re-opens after an error has only what Config asks for. Options the
+// engine relies on (non-blocking mode, the filter a stop installs) must
+// not be changed through it. Control fails with an
+// error matching net.ErrClosed when no loop has a socket open (after
+// Shutdown).
+func (e *Engine) Control(f func(fd uintptr)) error {
+	lent := false
+	for _, l := range e.loops {
+		l.mu.Lock()
+		if c, ok := l.r.(platform.Controller); ok {
+			if err := c.Control(f); err == nil {
+				lent = true
+			} else if !errors.Is(err, net.ErrClosed) {
+				l.mu.Unlock()
+				return fmt.Errorf("engine: control loop %d's socket: %w", l.id, err)
+			}
+		}
+		l.mu.Unlock()
+	}
+	if !lent {
+		return fmt.Errorf("engine: control: no socket open: %w", net.ErrClosed)
+	}
+	return nil
+}
+
 // Run reads until ctx is done, Shutdown is called or a loop fails for good
 // (its escalations exhausted: see Config.MaxRestarts; a panic with
 // Config.PanicStops). It returns nil after a stop by ctx or
