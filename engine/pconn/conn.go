@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -51,7 +52,16 @@ type Config struct {
 // WriteMsgUDPAddrPort allocate nothing per datagram, as their
 // *net.UDPConn namesakes; ReadFrom allocates the *net.UDPAddr it returns,
 // as *net.UDPConn does. ReadBatch and WriteBatch have the signatures of
-// golang.org/x/net/ipv4.PacketConn's, which quic-go probes for.
+// golang.org/x/net/ipv4.PacketConn's.
+//
+// quic-go takes its fast path on a Conn, as on a *net.UDPConn (it asks
+// for SyscallConn, SetReadBuffer, ReadMsgUDP and WriteMsgUDP): it reads
+// in batches through ReadBatch, sets DF through SyscallConn and sends
+// with UDP GSO (WriteMsgUDP with a UDP_SEGMENT message, which the loop
+// sends as GSO again). Turn Config.Engine.GRO on for QUIC: a peer's GSO
+// trains then arrive in a few coalesced reads, and quic-go on a Conn
+// moved 16 MiB streams with less CPU than on a *net.UDPConn
+// (docs/performance.md).
 //
 // What differs from a *net.UDPConn, and what is lost:
 //   - A datagram longer than Engine.DatagramSize is cut to it by the
@@ -68,12 +78,14 @@ type Config struct {
 //     ICMP-refused destination, a full send buffer past
 //     Engine.SendTimeout) are counted by the engine (Stats.SendDrops),
 //     not returned.
-//   - No control messages: ECN marks and the packet info of received
-//     datagrams are not passed up (ReadMsgUDPAddrPort returns no oob),
-//     WriteMsgUDPAddrPort refuses oob, and there is no SyscallConn, so
-//     quic-go neither reads ECN nor sets DF or UDP_SEGMENT itself: it
-//     falls back to its plain path, where the engine still coalesces
-//     equal-size runs to one destination into UDP GSO sends.
+//   - ECN: received datagrams come with no control messages (oobn is 0),
+//     and the IP_TOS or IPV6_TCLASS a writer passes is not applied: the
+//     marks are lost as on a path that clears them, which quic-go's ECN
+//     validation detects before it relies on them. Packet info is not
+//     passed either way, so on a wildcard address a write leaves from
+//     the address the kernel's routing picks.
+//   - SyscallConn's RawConn lends the sockets for options only (Control);
+//     it cannot read or write them.
 type Conn struct {
 	e      *engine.Engine
 	q      *engine.Queue
@@ -246,7 +258,11 @@ func (c *Conn) ReadBatch(ms []ipv4.Message, flags int) (int, error) {
 	}
 }
 
-// fill copies j into m and releases it.
+// fill copies j into m and releases it. The *net.UDPAddr already in
+// m.Addr is kept when it is the datagram's source, and replaced by a new
+// one otherwise: a caller such as quic-go hands the address of a datagram
+// it read on to other goroutines and reads the next batch into the same
+// messages, so it is never written to.
 func fill(m *ipv4.Message, j *engine.Job) {
 	p := j.Datagram.Payload
 	n := 0
@@ -260,17 +276,8 @@ func fill(m *ipv4.Message, j *engine.Job) {
 	m.N, m.NN, m.Flags = n, 0, 0
 	src := j.Datagram.Src
 	j.Release()
-	if a, ok := m.Addr.(*net.UDPAddr); ok && a != nil {
-		ip := src.Addr()
-		if ip.Is4() {
-			b := ip.As4()
-			a.IP = append(a.IP[:0], b[:]...)
-		} else {
-			b := ip.As16()
-			a.IP = append(a.IP[:0], b[:]...)
-		}
-		a.Port, a.Zone = int(src.Port()), ip.Zone()
-		return
+	if a, ok := m.Addr.(*net.UDPAddr); ok && sameAddr(a, src) {
+		return // the caller may still hold it: never written to
 	}
 	m.Addr = net.UDPAddrFromAddrPort(src)
 }
@@ -285,18 +292,30 @@ func fill(m *ipv4.Message, j *engine.Job) {
 // than Engine.ReplySize and engine.ErrNoAddress for an invalid address or
 // port 0. It allocates nothing.
 func (c *Conn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
+	if err := c.write(c.pick(), b, addr); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// pick chooses the loop a write is queued on: round robin.
+func (c *Conn) pick() int {
+	if c.loops > 1 {
+		return int(c.next.Add(1) % uint32(c.loops))
+	}
+	return 0
+}
+
+// write queues b for addr on loop, as WriteToUDPAddrPort says.
+func (c *Conn) write(loop int, b []byte, addr netip.AddrPort) error {
 	select {
 	case <-c.closing:
-		return 0, c.opError("write", nil, net.ErrClosed)
+		return c.opError("write", nil, net.ErrClosed)
 	case <-c.failed:
-		return 0, c.opError("write", nil, c.failErr)
+		return c.opError("write", nil, c.failErr)
 	case <-c.wd.wait():
-		return 0, c.opError("write", nil, os.ErrDeadlineExceeded)
+		return c.opError("write", nil, os.ErrDeadlineExceeded)
 	default:
-	}
-	loop := 0
-	if c.loops > 1 {
-		loop = int(c.next.Add(1) % uint32(c.loops))
 	}
 	if err := c.e.WriteToWait(c.wd.wait(), loop, b, addr); err != nil {
 		switch {
@@ -305,9 +324,9 @@ func (c *Conn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 		case errors.Is(err, engine.ErrSendQueueFull):
 			err = os.ErrDeadlineExceeded // waited for room until the deadline
 		}
-		return 0, c.opError("write", net.UDPAddrFromAddrPort(addr), err)
+		return c.opError("write", net.UDPAddrFromAddrPort(addr), err)
 	}
-	return len(b), nil
+	return nil
 }
 
 // WriteTo queues b for addr, a *net.UDPAddr, as WriteToUDPAddrPort does.
@@ -319,14 +338,103 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	return c.WriteToUDPAddrPort(b, a.AddrPort())
 }
 
-// WriteMsgUDPAddrPort queues b for addr as WriteToUDPAddrPort does. It
-// refuses control messages: oob must be empty.
+// WriteMsgUDPAddrPort queues b for addr as WriteToUDPAddrPort does, with
+// the control messages a *net.UDPConn writer passes most (see the Conn's
+// documentation): a UDP_SEGMENT message (Linux) cuts b into datagrams of
+// that size, all queued on one loop, which sends equal-size runs to one
+// destination as a UDP GSO send again; IP_TOS and IPV6_TCLASS are
+// accepted and not applied. Any other control message fails the write
+// with an error wrapping errors.ErrUnsupported, before anything is
+// queued. A write cut into several datagrams that fails part-way returns
+// the bytes queued before the failure.
 func (c *Conn) WriteMsgUDPAddrPort(b, oob []byte, addr netip.AddrPort) (n, oobn int, err error) {
-	if len(oob) > 0 {
-		return 0, 0, c.opError("write", nil, fmt.Errorf("pconn: WriteMsgUDPAddrPort: control messages: %w", errors.ErrUnsupported))
+	seg, err := parseOOB(oob)
+	if err != nil {
+		return 0, 0, c.opError("write", net.UDPAddrFromAddrPort(addr), err)
 	}
-	n, err = c.WriteToUDPAddrPort(b, addr)
-	return n, 0, err
+	if seg == 0 || seg >= len(b) {
+		if n, err = c.WriteToUDPAddrPort(b, addr); err != nil {
+			return 0, 0, err
+		}
+		return n, len(oob), nil
+	}
+	loop := c.pick()
+	for off := 0; off < len(b); off += seg {
+		if err := c.write(loop, b[off:min(off+seg, len(b))], addr); err != nil {
+			return off, 0, err
+		}
+	}
+	return len(b), len(oob), nil
+}
+
+// WriteMsgUDP is WriteMsgUDPAddrPort with a *net.UDPAddr, the form
+// quic-go calls.
+func (c *Conn) WriteMsgUDP(b, oob []byte, addr *net.UDPAddr) (n, oobn int, err error) {
+	if addr == nil {
+		return 0, 0, c.opError("write", nil, errors.New("pconn: WriteMsgUDP: nil address"))
+	}
+	return c.WriteMsgUDPAddrPort(b, oob, addr.AddrPort())
+}
+
+// ReadMsgUDP reads one datagram as ReadMsgUDPAddrPort does and returns
+// its source as a *net.UDPAddr (one allocation).
+func (c *Conn) ReadMsgUDP(b, oob []byte) (n, oobn, flags int, addr *net.UDPAddr, err error) {
+	n, src, err := c.ReadFromUDPAddrPort(b)
+	if err != nil {
+		return 0, 0, 0, nil, err
+	}
+	return n, 0, 0, net.UDPAddrFromAddrPort(src), nil
+}
+
+// SyscallConn returns a syscall.RawConn for socket options: its Control
+// calls its function with each of the engine's sockets in turn
+// (Engine.Control: an option lasts until the engine re-opens a socket
+// after an error). Its Read and Write fail with an error wrapping
+// errors.ErrUnsupported: the loops read the sockets, and writers queue
+// for them.
+func (c *Conn) SyscallConn() (syscall.RawConn, error) { return rawConn{c}, nil }
+
+type rawConn struct{ c *Conn }
+
+func (r rawConn) Control(f func(fd uintptr)) error {
+	if err := r.c.e.Control(f); err != nil {
+		return r.c.opError("raw-control", nil, err)
+	}
+	return nil
+}
+
+func (r rawConn) Read(func(fd uintptr) bool) error {
+	return r.c.opError("raw-read", nil, errRawIO)
+}
+
+func (r rawConn) Write(func(fd uintptr) bool) error {
+	return r.c.opError("raw-write", nil, errRawIO)
+}
+
+var errRawIO = fmt.Errorf("pconn: %w: the engine's loops read the sockets, and writes are queued for them", errors.ErrUnsupported)
+
+// SetReadBuffer sets SO_RCVBUF on each of the engine's sockets, as
+// *net.UDPConn does on its one (quic-go raises it to 7 MiB this way).
+// Config.Engine.RecvBuffer is the better place: it also holds for a
+// socket the engine re-opens, and Stats reports what it was granted.
+func (c *Conn) SetReadBuffer(bytes int) error { return c.setBuffer("SO_RCVBUF", bytes) }
+
+// SetWriteBuffer sets SO_SNDBUF on each of the engine's sockets.
+func (c *Conn) SetWriteBuffer(bytes int) error { return c.setBuffer("SO_SNDBUF", bytes) }
+
+func (c *Conn) setBuffer(name string, bytes int) error {
+	var serr error
+	if err := c.e.Control(func(fd uintptr) {
+		if err := setBuffer(fd, name, bytes); err != nil && serr == nil {
+			serr = err
+		}
+	}); err != nil {
+		return c.opError("set", nil, err)
+	}
+	if serr != nil {
+		return c.opError("set", nil, serr)
+	}
+	return nil
 }
 
 // WriteBatch queues each message's Buffers, joined, for its Addr (a
@@ -350,6 +458,15 @@ func (c *Conn) WriteBatch(ms []ipv4.Message, flags int) (int, error) {
 		m.N = n
 	}
 	return len(ms), nil
+}
+
+// sameAddr reports whether a is src.
+func sameAddr(a *net.UDPAddr, src netip.AddrPort) bool {
+	if a == nil || a.Port != int(src.Port()) {
+		return false
+	}
+	ip, ok := netip.AddrFromSlice(a.IP)
+	return ok && ip.Unmap().WithZone(a.Zone) == src.Addr().Unmap()
 }
 
 // SetDeadline sets the read and write deadlines.

@@ -141,15 +141,18 @@ func TestQUIC(t *testing.T) {
 }
 
 // BenchmarkQUICBulk sends 16 MiB per op over one quic-go stream to a
-// server on a Conn and on a *net.UDPConn, for the throughput comparison
-// in docs/performance.md. Run it alone: go test -run X -bench QUICBulk.
+// server on a Conn (with Engine.GRO, as docs/performance.md advises for
+// QUIC, and without) and on a *net.UDPConn, for the comparison in
+// docs/performance.md. It reports the process's CPU time per op (client
+// and server together; the client is the same in every variant). Run it
+// alone: go test -run X -bench QUICBulk.
 func BenchmarkQUICBulk(b *testing.B) {
 	b.Setenv("QUIC_GO_DISABLE_RECEIVE_BUFFER_WARNING", "true")
-	for _, name := range []string{"pconn", "net.UDPConn"} {
+	for _, name := range []string{"pconn", "pconn-nogro", "net.UDPConn"} {
 		b.Run(name, func(b *testing.B) {
 			var pc net.PacketConn
-			if name == "pconn" {
-				c, err := New(Config{Engine: engine.Config{Addr: "udp4://127.0.0.1:0", Loops: 1, RecvBuffer: 8 << 20}})
+			if name != "net.UDPConn" {
+				c, err := New(Config{Engine: engine.Config{Addr: "udp4://127.0.0.1:0", Loops: 1, RecvBuffer: 8 << 20, GRO: name == "pconn"}})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -201,6 +204,7 @@ func BenchmarkQUICBulk(b *testing.B) {
 			chunk := make([]byte, 64<<10)
 			const total = 16 << 20
 			b.SetBytes(total)
+			cpu0 := processCPU()
 			b.ResetTimer()
 			for range b.N {
 				s, err := conn.OpenStreamSync(ctx)
@@ -218,6 +222,7 @@ func BenchmarkQUICBulk(b *testing.B) {
 				}
 			}
 			b.StopTimer()
+			b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 			if c, ok := pc.(*Conn); ok {
 				st := c.Engine().Stats()
 				b.ReportMetric(float64(st.AppDrops)/float64(b.N), "appdrops/op")
