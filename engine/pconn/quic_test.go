@@ -20,6 +20,10 @@ import (
 	"github.com/udprx/udprx/engine"
 )
 
+// A Conn has what quic-go asks for before it reads in batches and sends
+// with GSO; without it quic-go falls back to ReadFrom and WriteTo.
+var _ quic.OOBCapablePacketConn = (*Conn)(nil)
+
 // testTLS returns a server and a client configuration around a fresh
 // self-signed certificate for "localhost".
 func testTLS(t testing.TB) (*tls.Config, *tls.Config) {
