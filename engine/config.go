@@ -115,11 +115,13 @@ type Config struct {
 	//
 	// 0, the default, gathers only while the loop is chasing a trickle
 	// (Linux): after a short read that came less than 50 µs after the
-	// previous short read, the loop naps 20 µs. Sparse traffic, a
-	// datagram now and then, is read at once as before, and a loop
-	// reading full batches never waits; under a steady stream a datagram
-	// may be read up to 20 µs later. A negative Gather turns gathering
-	// off.
+	// previous short read, the loop naps 20 µs, as long as its naps
+	// gather: a nap after which the next read brings fewer than 2
+	// datagrams holds napping off for the next 8 short reads, twice as
+	// many after each such nap, up to 1024. Sparse traffic, a datagram
+	// now and then, is read at once as before, and a loop reading full
+	// batches never waits; under a steady stream a datagram may be read
+	// up to 20 µs later. A negative Gather turns gathering off.
 	//
 	// A positive Gather waits that long after every short read: up to
 	// 100ms, for sinks (syslog, metrics, flow collectors) that trade

@@ -89,6 +89,73 @@ func TestGather(t *testing.T) {
 	}
 }
 
+// TestTrickleHold: naps which gather too little hold napping off for
+// twice as many short reads each time, up to trickleHoldMax, and a nap
+// which gathers, or a full read, ends the hold.
+func TestTrickleHold(t *testing.T) {
+	var tr trickle
+	now := time.Unix(1000, 0)
+	// read is a short read of n, 10µs after the last: the loop is chasing.
+	read := func(n int) bool {
+		now = now.Add(10 * time.Microsecond)
+		return tr.short(now, n)
+	}
+	nap := func() { tr.napped(now) }
+	read(1)
+	if !read(1) {
+		t.Fatal("a chasing short read: no nap, want one")
+	}
+	nap()
+	if read(1) { // the nap gathered 1: held off for trickleHoldMin reads
+		t.Fatal("right after a nap that gathered 1: nap, want none")
+	}
+	for i := 1; i < trickleHoldMin; i++ {
+		if read(1) {
+			t.Fatalf("short read %d of a hold of %d: nap, want none", i+1, trickleHoldMin)
+		}
+	}
+	if !read(1) {
+		t.Fatal("after the hold: no nap, want one to try")
+	}
+	nap()
+	read(1) // gathered 1 again: the hold doubles
+	if tr.hold != 2*trickleHoldMin-1 {
+		t.Errorf("hold %d after the second lost nap, want %d", tr.hold, 2*trickleHoldMin-1)
+	}
+	for range 20 {
+		tr.napped(now)
+		read(0)
+	}
+	if tr.holdLen != trickleHoldMax {
+		t.Errorf("hold length %d after many lost naps, want the most, %d", tr.holdLen, trickleHoldMax)
+	}
+	for tr.hold > 0 {
+		if read(1) {
+			t.Fatal("nap during a hold")
+		}
+	}
+	if !read(1) {
+		t.Fatal("after the hold: no nap, want one to try")
+	}
+	nap()
+	if !read(trickleYield) { // it gathered: naps pay again
+		t.Fatal("after a nap that gathered: no nap, want one")
+	}
+	if tr.hold != 0 || tr.holdLen != 0 {
+		t.Errorf("hold %d, length %d after a nap that gathered, want 0, 0", tr.hold, tr.holdLen)
+	}
+	nap()
+	read(1)
+	if tr.hold == 0 {
+		t.Fatal("a lost nap set no hold")
+	}
+	tr.reset()
+	read(1)
+	if !read(1) {
+		t.Errorf("after a full read: no nap, want naps at once (hold %d)", tr.hold)
+	}
+}
+
 // TestTrickle: the default gathering naps only for a short read that
 // comes within trickleGap of the previous short read (a loop chasing a
 // trickle), never for the first short read after a quiet spell or a full
@@ -103,17 +170,17 @@ func TestTrickle(t *testing.T) {
 		do   func() bool
 		want bool
 	}{
-		{"first short read", func() bool { return tr.short(at(0)) }, false},
-		{"another 10µs later", func() bool { return tr.short(at(10 * time.Microsecond)) }, true},
-		{"after a nap, 5µs past its end", func() bool {
+		{"first short read", func() bool { return tr.short(at(0), 1) }, false},
+		{"another 10µs later", func() bool { return tr.short(at(10*time.Microsecond), 1) }, true},
+		{"after a nap that gathered 3, 5µs past its end", func() bool {
 			tr.napped(at(40 * time.Microsecond))
-			return tr.short(at(45 * time.Microsecond))
+			return tr.short(at(45*time.Microsecond), 3)
 		}, true},
-		{"after a quiet spell", func() bool { return tr.short(at(45*time.Microsecond + trickleGap)) }, false},
-		{"right after it", func() bool { return tr.short(at(46*time.Microsecond + trickleGap)) }, true},
+		{"after a quiet spell", func() bool { return tr.short(at(45*time.Microsecond+trickleGap), 1) }, false},
+		{"right after it", func() bool { return tr.short(at(46*time.Microsecond+trickleGap), 1) }, true},
 		{"after a full read", func() bool {
 			tr.reset()
-			return tr.short(at(47*time.Microsecond + trickleGap))
+			return tr.short(at(47*time.Microsecond+trickleGap), 1)
 		}, false},
 	}
 	for _, st := range steps {
