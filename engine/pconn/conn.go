@@ -59,9 +59,9 @@ type Config struct {
 // in batches through ReadBatch, sets DF through SyscallConn and sends
 // with UDP GSO (WriteMsgUDP with a UDP_SEGMENT message, which the loop
 // sends as GSO again). Turn Config.Engine.GRO on for QUIC: a peer's GSO
-// trains then arrive in a few coalesced reads, and quic-go on a Conn
-// moved 16 MiB streams with less CPU than on a *net.UDPConn
-// (docs/performance.md).
+// trains then arrive in a few coalesced reads: a quic-go server on a
+// Conn received 16 MiB streams 1.15x as fast as on a *net.UDPConn, for
+// 0.77x the CPU, and sent them as fast (docs/performance.md).
 //
 // What differs from a *net.UDPConn, and what is lost:
 //   - A datagram longer than Engine.DatagramSize is cut to it by the
