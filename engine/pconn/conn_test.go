@@ -3,6 +3,7 @@ package pconn
 import (
 	"errors"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 
@@ -170,6 +171,9 @@ func TestConfigErrors(t *testing.T) {
 	c, err := ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := c.Engine().Stats().Loops[0].Socket.GRO; !got && runtime.GOOS == "linux" {
+		t.Error("ListenPacket's socket has no GRO, want it on (Linux)")
 	}
 	c.Close()
 }
