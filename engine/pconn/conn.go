@@ -313,6 +313,15 @@ func (c *Conn) pick() int {
 
 // write queues b for addr on loop, as WriteToUDPAddrPort says.
 func (c *Conn) write(loop int, b []byte, addr netip.AddrPort) error {
+	if err := c.writable(); err != nil {
+		return err
+	}
+	return c.enqueue(loop, b, addr)
+}
+
+// writable fails a write that comes after Close, the engine's failure or
+// the write deadline.
+func (c *Conn) writable() error {
 	select {
 	case <-c.closing:
 		return c.opError("write", nil, net.ErrClosed)
@@ -322,6 +331,12 @@ func (c *Conn) write(loop int, b []byte, addr netip.AddrPort) error {
 		return c.opError("write", nil, os.ErrDeadlineExceeded)
 	default:
 	}
+	return nil
+}
+
+// enqueue queues b for addr on loop, waiting for room until the write
+// deadline, and turns the engine's error into the Conn's.
+func (c *Conn) enqueue(loop int, b []byte, addr netip.AddrPort) error {
 	if err := c.e.WriteToWait(c.wd.wait(), loop, b, addr); err != nil {
 		switch {
 		case errors.Is(err, net.ErrClosed):
@@ -363,9 +378,12 @@ func (c *Conn) WriteMsgUDPAddrPort(b, oob []byte, addr netip.AddrPort) (n, oobn 
 		}
 		return n, len(oob), nil
 	}
+	if err := c.writable(); err != nil { // once for the write, not per datagram
+		return 0, 0, err
+	}
 	loop := c.pick()
 	for off := 0; off < len(b); off += seg {
-		if err := c.write(loop, b[off:min(off+seg, len(b))], addr); err != nil {
+		if err := c.enqueue(loop, b[off:min(off+seg, len(b))], addr); err != nil {
 			return off, 0, err
 		}
 	}
