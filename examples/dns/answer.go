@@ -95,26 +95,21 @@ func (a *Answerer) Answer(dst, q []byte, udp bool) []byte {
 		return a.opt(question(dst, q, qr, 0, 0), 1)
 	}
 	name := q[headerLen : headerLen+qr.nameLen]
-	var kb [256]byte
-	key := kb[:0]
-	for _, c := range name {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		key = append(key, c)
-	}
 	z := a.Zone
-	if qr.qclass != classIN || !inZone(key, z.originWire) {
+	if qr.qclass != classIN {
 		return a.fit(question(dst, q, qr, 0, rcodeRefused), q, qr, limit)
 	}
-	nd := z.nodes[string(key)]
+	t := &z.table
+	e := t.find(name, t.hash(name))
 	var pre []byte
-	if nd != nil {
-		pre = nd.answer(qr.qtype)
+	if e >= 0 {
+		pre = t.answer(e, qr.qtype)
+	} else if !inZone(name, z.originWire) {
+		return a.fit(question(dst, q, qr, 0, rcodeRefused), q, qr, limit)
 	}
 	if pre == nil {
 		rcode := byte(0)
-		if nd == nil {
+		if e < 0 {
 			rcode = rcodeNXDomain
 		}
 		dst = question(dst, q, qr, flagAA, rcode)
@@ -232,10 +227,10 @@ func parseQuery(q []byte) (query, bool) {
 	return qr, off+optLen+rdlen == len(q)
 }
 
-// inZone reports whether name (lower-case wire format) is origin or
-// below it: origin is name's tail and starts at a label boundary.
+// inZone reports whether name (wire format, any case) is origin (lower
+// case) or below it: origin is name's tail and starts at a label boundary.
 func inZone(name, origin []byte) bool {
-	if len(origin) > len(name) || string(name[len(name)-len(origin):]) != string(origin) {
+	if len(origin) > len(name) || !equalFold(origin, name[len(name)-len(origin):]) {
 		return false
 	}
 	for off := 0; off < len(name); off += 1 + int(name[off]) {
