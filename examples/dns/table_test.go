@@ -9,22 +9,33 @@ import (
 	"github.com/miekg/dns"
 )
 
+// hostsZone loads a zone whose origin line is head (the origin, then any
+// records), with an SOA and n hosts h0, h1, ...: each an A record, then
+// what extra(i) returns for it, if anything.
+func hostsZone(tb testing.TB, head string, n int, extra func(i int) string) *Zone {
+	tb.Helper()
+	var zf strings.Builder
+	fmt.Fprintf(&zf, "$ORIGIN %s\n@ IN SOA ns hm 1 2 3 4 5\n", head)
+	for i := range n {
+		fmt.Fprintf(&zf, "h%d IN A 10.0.%d.%d\n%s\n", i, i/256, i%256, extra(i))
+	}
+	z, err := LoadZone(strings.NewReader(zf.String()), "", "hosts.zone")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return z
+}
+
 // TestTable: in a zone of 2000 names, enough for probe chains, every name
 // is found in any case with each of its answers and its default, and no
 // name outside it is found, however close.
 func TestTable(t *testing.T) {
-	var zf strings.Builder
-	zf.WriteString("$ORIGIN t.example.\n@ IN SOA ns hm 1 2 3 4 5\nalias IN CNAME h7\n")
-	for i := range 2000 {
-		fmt.Fprintf(&zf, "h%d IN A 10.0.%d.%d\n", i, i/256, i%256)
+	z := hostsZone(t, "t.example.\nalias IN CNAME h7", 2000, func(i int) string {
 		if i%3 == 0 {
-			fmt.Fprintf(&zf, "h%d IN TXT \"%d\"\n", i, i)
+			return fmt.Sprintf("h%d IN TXT \"%d\"", i, i)
 		}
-	}
-	z, err := LoadZone(strings.NewReader(zf.String()), "", "table.zone")
-	if err != nil {
-		t.Fatal(err)
-	}
+		return ""
+	})
 	tb := &z.table
 	chained := 0
 	for name, nd := range z.nodes {
@@ -65,18 +76,12 @@ func TestTable(t *testing.T) {
 // outside the timer, as the kernel's network stack and an idle spell do
 // between the queries of a server at a few tens of thousands a second.
 func BenchmarkAnswer(b *testing.B) {
-	var zf strings.Builder
-	zf.WriteString("$ORIGIN bench.example.\n@ IN SOA ns hm 1 2 3 4 5\n")
-	for i := range 1000 {
-		fmt.Fprintf(&zf, "h%d IN A 10.0.%d.%d\n", i, i/256, i%256)
+	z := hostsZone(b, "bench.example.", 1000, func(i int) string {
 		if i%4 == 0 {
-			fmt.Fprintf(&zf, "h%d IN AAAA 2001:db8::%d\n", i, i)
+			return fmt.Sprintf("h%d IN AAAA 2001:db8::%d", i, i)
 		}
-	}
-	z, err := LoadZone(strings.NewReader(zf.String()), "", "bench.zone")
-	if err != nil {
-		b.Fatal(err)
-	}
+		return ""
+	})
 	a := &Answerer{Zone: z, EDNSSize: 1232}
 	var queries [][]byte
 	for i := range 1000 {
