@@ -96,16 +96,17 @@ func (a *Answerer) Answer(dst, q []byte, udp bool) []byte {
 	}
 	name := q[headerLen : headerLen+qr.nameLen]
 	z := a.Zone
-	if qr.qclass != classIN {
+	t := &z.table
+	e := -1 // the name's entry in the table
+	if qr.qclass == classIN {
+		e = t.find(name, t.hash(name))
+	}
+	if e < 0 && (qr.qclass != classIN || !inZone(name, z.originWire)) {
 		return a.fit(question(dst, q, qr, 0, rcodeRefused), q, qr, limit)
 	}
-	t := &z.table
-	e := t.find(name, t.hash(name))
 	var pre []byte
 	if e >= 0 {
 		pre = t.answer(e, qr.qtype)
-	} else if !inZone(name, z.originWire) {
-		return a.fit(question(dst, q, qr, 0, rcodeRefused), q, qr, limit)
 	}
 	if pre == nil {
 		rcode := byte(0)

@@ -17,8 +17,9 @@ const maxChase = 8
 // wire format, built once at load with miekg/dns, with the question in
 // lower case and the ID zero. Answering a query is then one lookup in
 // table, a scan of the few types its name has, and a copy (answer.go).
-// Answers that depend on a name the zone does not hold (NXDOMAIN, REFUSED) or on a type no record has (NODATA) are built
-// from the query's own question and one precompiled SOA record.
+// Answers that depend on a name the zone does not hold (NXDOMAIN,
+// REFUSED) or on a type no record has (NODATA) are built from the
+// query's own question and one precompiled SOA record.
 //
 // Zone is read-only after load: every loop shares it without locks.
 type Zone struct {
