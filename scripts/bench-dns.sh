@@ -205,6 +205,27 @@ wait_ready() { # until the server answers, 10 s at most
 	return 1
 }
 
+tree() { # pid and its descendants
+	local c
+	echo "$1"
+	for c in $(pgrep -P "$1" 2>/dev/null); do tree "$c"; done
+}
+
+pin_tree() { # every thread of pid's tree onto the server's CPU
+	# taskset at the start is not enough: knotd pins its UDP worker
+	# itself, to the first CPU, which here is dnsperf's.
+	local p t
+	for p in $(tree "$1"); do
+		taskset -a -p -c "$server_cpu" "$p" >/dev/null 2>&1 || true
+		for t in /proc/"$p"/task/*; do
+			if [ -r "$t/status" ] && [ "$(awk '/^Cpus_allowed_list/ { print $2 }' "$t/status")" != "$server_cpu" ]; then
+				echo "bench-dns: thread ${t##*/} of pid $p is not on CPU $server_cpu" >&2
+				return 1
+			fi
+		done
+	done
+}
+
 cpu_ticks() { # utime+stime of pid and its descendants, in clock ticks
 	local p total=0 stat
 	for p in $1 $(pgrep -P "$1" 2>/dev/null) $(for c in $(pgrep -P "$1" 2>/dev/null); do pgrep -P "$c"; done); do
@@ -234,6 +255,7 @@ for round in $(seq "$rounds"); do
 		pids+=("$pid")
 		port=$(port_of "$s")
 		wait_ready "$port"
+		pin_tree "$pid"
 		perf "$work/max.txt" -p "$port" -l "$seconds"
 		echo -e "$s\t$round\tqps\t$(field 'Queries per second' "$work/max.txt")" >>"$results"
 		echo -e "$s\t$round\tloss\t$(awk '/Queries lost:/ { gsub(/[()%]/, "", $4); print $4 }' "$work/max.txt")" >>"$results"
