@@ -228,7 +228,7 @@ pin_tree() { # every thread of pid's tree onto the server's CPU
 
 cpu_ticks() { # utime+stime of pid and its descendants, in clock ticks
 	local p total=0 stat
-	for p in $1 $(pgrep -P "$1" 2>/dev/null) $(for c in $(pgrep -P "$1" 2>/dev/null); do pgrep -P "$c"; done); do
+	for p in $(tree "$1"); do
 		if stat=$(cut -d')' -f2 "/proc/$p/stat" 2>/dev/null); then
 			set -- $stat
 			total=$((total + ${12} + ${13}))
