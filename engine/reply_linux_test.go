@@ -17,19 +17,23 @@ import (
 //
 // A wildcard-bound socket asks for every datagram's destination from the
 // moment it opens (unless Config.ReceiveOnly), so the very first request
-// is answered from the right address: no warm-up.
+// is answered from the right address: no warm-up. A socket bound to one
+// address asks for neither: its replies leave from that address anyway,
+// and the destination would cost every read a control message.
 func TestReplyFromDestination(t *testing.T) {
 	for _, tc := range []struct {
 		name, addr string
+		wildcard   bool
 		clients    []string // the address each client sends to, and binds
 	}{
-		{"udp4 0.0.0.0", "udp4://0.0.0.0:0", []string{"127.0.0.2", "127.0.0.1"}},
-		{"udp [::]", "udp://[::]:0", []string{"127.0.0.2", "::1", "127.0.0.1"}},
+		{"udp4 0.0.0.0", "udp4://0.0.0.0:0", true, []string{"127.0.0.2", "127.0.0.1"}},
+		{"udp [::]", "udp://[::]:0", true, []string{"127.0.0.2", "::1", "127.0.0.1"}},
+		{"udp4 127.0.0.2", "udp4://127.0.0.2:0", false, []string{"127.0.0.2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := startEngine(t, Config{Addr: tc.addr, Loops: 1, Handler: bufferEcho})
-			if info := e.Stats().Loops[0].Socket; !info.PinsSource || !info.PktInfo {
-				t.Fatalf("a wildcard-bound socket: PinsSource %v, PktInfo %v, want both", info.PinsSource, info.PktInfo)
+			if info := e.Stats().Loops[0].Socket; info.PinsSource != tc.wildcard || info.PktInfo != tc.wildcard {
+				t.Fatalf("PinsSource %v, PktInfo %v; want both %v (wildcard-bound: %v)", info.PinsSource, info.PktInfo, tc.wildcard, tc.wildcard)
 			}
 			port := e.Addr().(*net.UDPAddr).Port
 			for round := range 3 {

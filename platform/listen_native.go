@@ -21,7 +21,7 @@ import (
 //	sysSocket(family int) (int, error)          non-blocking, close-on-exec
 //	setReusePort(fd int) error                  the option that balances
 //	setRecvBuffer(fd, n int) (int, error)       request n, report granted
-//	setRecvOptions(fd int, opts Options, info *Info)  per-datagram information
+//	setRecvOptions(fd int, opts Options, wildcard bool, info *Info)  per-datagram information
 //	newNative(fd int, local net.Addr, info Info, inet, locked bool, release func() error) (Receiver, error)
 //
 // and the constant ReusePortBalances.
@@ -112,8 +112,9 @@ func openUDP(network string, laddr netip.AddrPort, opts Options) (fd int, info I
 		info.RecvBufferGranted, _ = recvBuffer(fd)
 	}
 	// Before bind, so every datagram the socket queues carries what was
-	// asked for.
-	setRecvOptions(fd, opts, &info)
+	// asked for; so the address is taken from laddr, as the socket has
+	// none yet (getsockname would say 0.0.0.0 for any unbound socket).
+	setRecvOptions(fd, opts, laddr.Addr().IsUnspecified(), &info)
 	if err = unix.Bind(fd, udpToSockaddr(family, laddr)); err != nil {
 		if err == unix.EADDRINUSE {
 			return -1, info, fmt.Errorf("platform: %s %s: %w: %w", network, laddr, ErrAddrInUse, os.NewSyscallError("bind", err))
@@ -204,7 +205,7 @@ func newReceiver(fd int, local net.Addr, inet bool, opts Options, info Info, rel
 		return nil, err
 	}
 	if inet && !opts.Portable {
-		setRecvOptions(fd, opts, &info)
+		setRecvOptions(fd, opts, wildcardBound(fd), &info)
 	}
 	if opts.Portable {
 		r, err := portableFromFD(fd, local, inet, info, release)
@@ -219,4 +220,20 @@ func newReceiver(fd int, local net.Addr, inet bool, opts Options, info Info, rel
 		return nil, err
 	}
 	return r, nil
+}
+
+// wildcardBound reports whether fd is a UDP socket bound to 0.0.0.0 or ::,
+// whose datagrams can arrive at any of the host's addresses.
+func wildcardBound(fd int) bool {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return false
+	}
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return sa.Addr == [4]byte{}
+	case *unix.SockaddrInet6:
+		return sa.Addr == [16]byte{}
+	}
+	return false
 }

@@ -593,6 +593,69 @@ func TestLinuxPktInfo(t *testing.T) {
 	}
 }
 
+// PinSource asks for destinations only where a datagram can arrive at
+// more than one address: a socket bound to one address pays nothing per
+// datagram for it (IP_PKTINFO costs the kernel a control message on each
+// read). Listen sets options before bind, when the socket has no address
+// to look at yet, so both Listen and Adopt are checked against what the
+// kernel says is on.
+func TestLinuxPinSourceOnlyWildcard(t *testing.T) {
+	for _, tc := range []struct {
+		network, bind string
+		adopt         bool
+		want          bool
+	}{
+		{"udp4", "127.0.0.1:0", false, false},
+		{"udp4", "0.0.0.0:0", false, true},
+		{"udp6", "[::1]:0", false, false},
+		{"udp6", "[::]:0", false, true},
+		{"udp4", "127.0.0.1:0", true, false},
+		{"udp4", "0.0.0.0:0", true, true},
+	} {
+		t.Run(fmt.Sprintf("%s/%s/adopt=%v", tc.network, tc.bind, tc.adopt), func(t *testing.T) {
+			var r Receiver
+			var err error
+			if tc.adopt {
+				c, lerr := net.ListenPacket(tc.network, tc.bind)
+				if lerr != nil {
+					t.Skip(lerr)
+				}
+				defer c.Close()
+				f, ferr := c.(*net.UDPConn).File()
+				if ferr != nil {
+					t.Fatal(ferr)
+				}
+				defer f.Close()
+				r, err = Adopt(f.Fd(), Options{PinSource: true})
+			} else {
+				r, err = Listen(tc.network, tc.bind, Options{PinSource: true})
+			}
+			if err != nil {
+				if tc.network == "udp6" {
+					t.Skip(err) // no IPv6
+				}
+				t.Fatal(err)
+			}
+			defer r.Close()
+			fd, ok := nativeFD(r)
+			if !ok {
+				t.Fatalf("%T is not the native receiver", r)
+			}
+			level, opt := unix.IPPROTO_IP, unix.IP_PKTINFO
+			if tc.network == "udp6" {
+				level, opt = unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO
+			}
+			on, err := unix.GetsockoptInt(fd, level, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Info().PktInfo != tc.want || (on != 0) != tc.want {
+				t.Fatalf("Info.PktInfo %v, kernel option %d; want %v", r.Info().PktInfo, on, tc.want)
+			}
+		})
+	}
+}
+
 func TestLinuxTimestamps(t *testing.T) {
 	r := listenT(t, "udp4", "127.0.0.1:0", Options{Timestamps: true})
 	if !r.Info().Timestamps || r.Info().PktInfo {

@@ -46,4 +46,4 @@ func setRecvBuffer(fd, n int) (int, error) {
 // IP_RECVIF, or IP_RECVPKTINFO on darwin; IPV6_RECVPKTINFO; SO_TIMESTAMP)
 // but the recvmsg drain does not read control messages yet, and there is
 // no GRO and no SO_RXQ_OVFL (so no DropCounter either).
-func setRecvOptions(fd int, opts Options, info *Info) {}
+func setRecvOptions(fd int, opts Options, wildcard bool, info *Info) {}

@@ -47,8 +47,10 @@ var groRefused atomic.Bool
 
 // setRecvOptions turns on the per-datagram information opts asks for on
 // fd, a UDP socket (AF_INET or AF_INET6), and records in info what is on.
-// An option the kernel refuses stays off: it is never an error, and Info
-// says what the socket has.
+// wildcard says that fd is, or is about to be, bound to 0.0.0.0 or ::
+// (opts.PinSource needs destinations only there). An option the kernel
+// refuses stays off: it is never an error, and Info says what the socket
+// has.
 //
 // SO_RXQ_OVFL is deliberately left off. It is not free even while nothing
 // is dropped: with the flag set, udp_recvmsg calls __sock_recv_cmsgs
@@ -63,7 +65,7 @@ var groRefused atomic.Bool
 // for nothing per datagram: that is what the engine counts. Read still
 // parses the count where a socket's owner turned the flag on (an adopted
 // socket), and KernelDrops reports it.
-func setRecvOptions(fd int, opts Options, info *Info) {
+func setRecvOptions(fd int, opts Options, wildcard bool, info *Info) {
 	if opts.GRO && !groRefused.Load() {
 		err := unix.SetsockoptInt(fd, unix.SOL_UDP, unix.UDP_GRO, 1)
 		if err == unix.ENOPROTOOPT {
@@ -71,7 +73,7 @@ func setRecvOptions(fd int, opts Options, info *Info) {
 		}
 		info.GRO = err == nil
 	}
-	if opts.PktInfo || (opts.PinSource && wildcardBound(fd)) {
+	if opts.PktInfo || (opts.PinSource && wildcard) {
 		setPktInfo(fd, info)
 	}
 	if opts.Timestamps {
@@ -102,20 +104,4 @@ func setPktInfo(fd int, info *Info) {
 	} else {
 		info.PktInfo = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_PKTINFO, 1) == nil
 	}
-}
-
-// wildcardBound reports whether fd is a UDP socket bound to 0.0.0.0 or ::,
-// whose datagrams can arrive at any of the host's addresses.
-func wildcardBound(fd int) bool {
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return false
-	}
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return sa.Addr == [4]byte{}
-	case *unix.SockaddrInet6:
-		return sa.Addr == [16]byte{}
-	}
-	return false
 }
