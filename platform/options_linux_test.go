@@ -609,6 +609,7 @@ func TestLinuxPinSourceOnlyWildcard(t *testing.T) {
 		{"udp4", "0.0.0.0:0", false, true},
 		{"udp6", "[::1]:0", false, false},
 		{"udp6", "[::]:0", false, true},
+		{"udp", ":0", false, true}, // no host: the dual-stack wildcard
 		{"udp4", "127.0.0.1:0", true, false},
 		{"udp4", "0.0.0.0:0", true, true},
 	} {
@@ -631,7 +632,7 @@ func TestLinuxPinSourceOnlyWildcard(t *testing.T) {
 				r, err = Listen(tc.network, tc.bind, Options{PinSource: true})
 			}
 			if err != nil {
-				if tc.network == "udp6" {
+				if tc.network != "udp4" {
 					t.Skip(err) // no IPv6
 				}
 				t.Fatal(err)
@@ -642,7 +643,7 @@ func TestLinuxPinSourceOnlyWildcard(t *testing.T) {
 				t.Fatalf("%T is not the native receiver", r)
 			}
 			level, opt := unix.IPPROTO_IP, unix.IP_PKTINFO
-			if tc.network == "udp6" {
+			if tc.network != "udp4" { // an AF_INET6 socket
 				level, opt = unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO
 			}
 			on, err := unix.GetsockoptInt(fd, level, opt)
