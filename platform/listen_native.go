@@ -205,7 +205,7 @@ func newReceiver(fd int, local net.Addr, inet bool, opts Options, info Info, rel
 		return nil, err
 	}
 	if inet && !opts.Portable {
-		setRecvOptions(fd, opts, wildcardBound(fd), &info)
+		setRecvOptions(fd, opts, wildcardLocal(local), &info)
 	}
 	if opts.Portable {
 		r, err := portableFromFD(fd, local, inet, info, release)
@@ -222,18 +222,11 @@ func newReceiver(fd int, local net.Addr, inet bool, opts Options, info Info, rel
 	return r, nil
 }
 
-// wildcardBound reports whether fd is a UDP socket bound to 0.0.0.0 or ::,
-// whose datagrams can arrive at any of the host's addresses.
-func wildcardBound(fd int) bool {
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return false
-	}
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return sa.Addr == [4]byte{}
-	case *unix.SockaddrInet6:
-		return sa.Addr == [16]byte{}
-	}
-	return false
+// wildcardLocal reports whether local, the address a UDP socket is bound
+// to, is 0.0.0.0 or ::, at which datagrams can arrive at any of the host's
+// addresses. Every receiver holds its socket's address from getsockname
+// (Listen, Adopt), so the fact is read from it rather than asked again.
+func wildcardLocal(local net.Addr) bool {
+	ua, ok := local.(*net.UDPAddr)
+	return ok && ua.IP.IsUnspecified()
 }

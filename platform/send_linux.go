@@ -45,7 +45,7 @@ func (r *linuxReceiver) initSend() {
 	}
 	_, err := unix.GetsockoptInt(r.fd, unix.SOL_UDP, unix.UDP_SEGMENT)
 	s.gso = err == nil && !gsoOff
-	s.pin = wildcardBound(r.fd)
+	s.pin = wildcardLocal(r.local)
 	r.info.GSO, r.info.PinsSource = s.gso, s.pin
 }
 
